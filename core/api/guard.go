@@ -1,0 +1,111 @@
+package api
+
+import (
+	"crypto/subtle"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/claudeflare/claudeflare/core/config"
+)
+
+// Guard wraps every route (proxy and API) with SPEC §2 and §5's defences:
+// the client key when remote use is allowed, the Host check against DNS
+// rebinding, the Origin check against cross-site requests from web pages, and
+// JSON-only bodies for the API.
+type Guard struct {
+	Config    func() config.Config
+	ClientKey func() string // the remote-use key; called only when allow_remote is on
+	Next      http.Handler
+}
+
+func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := g.Config()
+	if cfg.AllowRemote {
+		if !g.checkClientKey(r) {
+			writeJSONError(w, http.StatusUnauthorized, "missing or wrong client key: send the key printed by `claudeflare client-key` as x-api-key or Authorization: Bearer")
+			return
+		}
+	} else if !allowedHost(r.Host, cfg.Host) {
+		writeJSONError(w, http.StatusForbidden, "host "+quoteHost(r.Host)+" is not allowed: use localhost or 127.0.0.1 (DNS rebinding protection)")
+		return
+	}
+	api := strings.HasPrefix(r.URL.Path, "/api/")
+	if (api || strings.HasPrefix(r.URL.Path, "/v1/")) && changesState(r.Method) {
+		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+			writeJSONError(w, http.StatusForbidden, "cross-site request refused: origin "+quoteHost(o)+" is not this proxy")
+			return
+		}
+	}
+	if api && hasBody(r) {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			writeJSONError(w, http.StatusUnsupportedMediaType, "request body must be application/json")
+			return
+		}
+	}
+	g.Next.ServeHTTP(w, r)
+}
+
+// checkClientKey accepts the key as x-api-key or a Bearer token and removes
+// it, so that it is never forwarded upstream.
+func (g *Guard) checkClientKey(r *http.Request) bool {
+	want := g.ClientKey()
+	if want == "" {
+		return false
+	}
+	got := r.Header.Get("X-Api-Key")
+	if got != "" {
+		r.Header.Del("X-Api-Key")
+	} else if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		got = strings.TrimPrefix(auth, "Bearer ")
+		r.Header.Del("Authorization")
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+func changesState(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+func hasBody(r *http.Request) bool {
+	return r.ContentLength > 0 || (r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody)
+}
+
+// allowedHost: a loopback name with any port, or the configured host.
+func allowedHost(hostport, configured string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	switch strings.ToLower(host) {
+	case "localhost", "127.0.0.1", "::1":
+		return true
+	case "":
+		return false
+	}
+	return strings.EqualFold(host, strings.Trim(configured, "[]"))
+}
+
+// sameOrigin: the Origin names the host the request was sent to.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return strings.EqualFold(u.Host, host)
+}
+
+func quoteHost(s string) string {
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}

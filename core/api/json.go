@@ -1,0 +1,67 @@
+// Package api serves Claudeflare's HTTP API (SPEC §5) beside the proxy on
+// the same listener, behind the Host, Origin and content-type guards.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// maxAPIBody bounds API request bodies: they are small JSON documents.
+const maxAPIBody = 1 << 20
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// decodeBody reads one JSON object into v, refusing unknown fields, trailing
+// data and oversize bodies with a message that says which.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxAPIBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.New("request body is empty: a JSON object is required")
+		case errors.As(err, &syn):
+			return fmt.Errorf("request body is not valid JSON (at byte %d)", syn.Offset)
+		case errors.As(err, &typ):
+			if typ.Field != "" {
+				return fmt.Errorf("%s: must be %s, got %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+			}
+			return fmt.Errorf("request body must be a JSON object, got %s", typ.Value)
+		default:
+			return fmt.Errorf("request body: %v", err)
+		}
+	}
+	if dec.More() {
+		return errors.New("request body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "map", "struct":
+		return "an object"
+	}
+	return goKind
+}

@@ -1,0 +1,87 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/accounts"
+	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/store"
+)
+
+// Deps is what the API works with.
+type Deps struct {
+	Config    *config.Manager
+	Pool      *pool.Pool
+	Accounts  *accounts.Service
+	DB        *store.DB
+	Bus       *events.Bus
+	Proxy     http.Handler
+	Version   string
+	Now       func() time.Time
+	Reload    func(context.Context) error // re-reads accounts into the pool after a change
+	ClientKey func() string
+	// Extra registers more routes (OAuth, metrics) on the mux.
+	Extra func(mux *http.ServeMux)
+}
+
+type server struct{ Deps }
+
+// New returns the handler for the whole listener: proxy and API behind the guards.
+func New(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &server{d}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", s.health)
+	mux.HandleFunc("GET /api/config/strategy", s.getStrategy)
+	mux.HandleFunc("PUT /api/config/strategy", s.putStrategy)
+	mux.HandleFunc("GET /api/config", s.getConfig)
+	mux.HandleFunc("PATCH /api/config", s.patchConfig)
+	mux.HandleFunc("GET /api/accounts", s.listAccounts)
+	mux.HandleFunc("POST /api/accounts", s.addAccount)
+	mux.HandleFunc("PATCH /api/accounts/{name}", s.patchAccount)
+	mux.HandleFunc("POST /api/accounts/{name}/pause", s.pauseAccount)
+	mux.HandleFunc("POST /api/accounts/{name}/resume", s.resumeAccount)
+	mux.HandleFunc("DELETE /api/accounts/{name}", s.deleteAccount)
+	mux.HandleFunc("GET /api/requests", s.requests)
+	mux.HandleFunc("GET /api/stats", s.stats)
+	mux.HandleFunc("GET /api/events", s.events)
+	if d.Extra != nil {
+		d.Extra(mux)
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	mux.Handle("/v1/", d.Proxy)
+	return &Guard{Config: d.Config.Get, ClientKey: d.ClientKey, Next: cleanPaths(mux)}
+}
+
+// cleanPaths refuses paths that are not in canonical form (dot segments,
+// doubled or encoded slashes) instead of redirecting them, so that a path
+// like /v1/../api/... can never reach a route it does not name.
+func cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		raw := r.URL.RawPath
+		if strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
+			strings.HasSuffix(p, "/.") || strings.Contains(p, "//") ||
+			strings.Contains(strings.ToLower(raw), "%2f") || strings.Contains(strings.ToLower(raw), "%5c") {
+			writeJSONError(w, http.StatusBadRequest, "path is not in canonical form")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	total, avail := s.Pool.Summary(s.Now())
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status": "ok", "strategy": s.Config.Get().LBStrategy, "accounts": total, "available": avail, "version": s.Version,
+	})
+}

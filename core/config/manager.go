@@ -1,0 +1,116 @@
+package config
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Manager holds the live configuration of a running process: it applies changes made through
+// Patch or, with Watch, by anyone who writes config.json (the CLI, a text editor), and tells
+// subscribers about them.
+type Manager struct {
+	path      string
+	lookup    func(string) (string, bool)
+	overrides map[string]string
+
+	cur atomic.Pointer[state]
+
+	// mu serialises changes and the subscriber calls that follow each one.
+	mu sync.Mutex
+
+	subsMu sync.Mutex
+	subs   []subscriber
+	nextID int
+}
+
+type state struct {
+	cfg Config
+	src Sources
+}
+
+type subscriber struct {
+	id int
+	fn func(old, new Config)
+}
+
+// NewManager loads the configuration as Load does; a bad configuration is an error, with which
+// the caller exits non-zero or which it shows.
+func NewManager(path string, lookup func(string) (string, bool), overrides map[string]string) (*Manager, error) {
+	c, src, err := Load(path, lookup, overrides)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{path: path, lookup: lookup, overrides: maps.Clone(overrides)}
+	m.cur.Store(&state{c, src})
+	return m, nil
+}
+
+// Get returns the current configuration. It takes no lock: call it on every request.
+func (m *Manager) Get() Config { return m.cur.Load().cfg }
+
+// Sources returns where each current value came from.
+func (m *Manager) Sources() Sources { return maps.Clone(m.cur.Load().src) }
+
+// Path returns the path of config.json.
+func (m *Manager) Path() string { return m.path }
+
+// Subscribe registers fn to be called with the old and new configuration after every change.
+// Calls never overlap: they come one at a time, in the order of the changes and, for one
+// change, in the order of subscription, on the goroutine that made the change (Patch's caller
+// or Watch's). fn should return quickly, hand long work (such as draining an old listener) to
+// a goroutine, and must not call Patch. The returned function unsubscribes fn.
+func (m *Manager) Subscribe(fn func(old, new Config)) (unsubscribe func()) {
+	m.subsMu.Lock()
+	id := m.nextID
+	m.nextID++
+	m.subs = append(m.subs, subscriber{id, fn})
+	m.subsMu.Unlock()
+	return func() {
+		m.subsMu.Lock()
+		defer m.subsMu.Unlock()
+		m.subs = slices.DeleteFunc(m.subs, func(s subscriber) bool { return s.id == id })
+	}
+}
+
+// Patch changes config.json as the package-level Patch does and applies the result at once:
+// subscribers have been called when it returns. Its errors are those of Patch.
+func (m *Manager) Patch(patch map[string]json.RawMessage) (Config, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, src, err := Patch(m.path, patch, m.lookup, m.overrides)
+	if err != nil {
+		return Config{}, err
+	}
+	m.apply(c, src)
+	return c, nil
+}
+
+// reload loads config.json again and applies it; a bad file changes nothing and is returned.
+func (m *Manager) reload() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, src, err := Load(m.path, m.lookup, m.overrides)
+	if err != nil {
+		return err
+	}
+	m.apply(c, src)
+	return nil
+}
+
+// apply makes c current and, if it differs from the old configuration, calls the subscribers.
+// m.mu must be held.
+func (m *Manager) apply(c Config, src Sources) {
+	old := m.cur.Swap(&state{c, src})
+	if old.cfg == c {
+		return
+	}
+	m.subsMu.Lock()
+	subs := slices.Clone(m.subs)
+	m.subsMu.Unlock()
+	for _, s := range subs {
+		s.fn(old.cfg, c)
+	}
+}

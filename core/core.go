@@ -1,0 +1,192 @@
+// Package core is Claudeflare's engine: configuration, accounts, the
+// session-strategy proxy, the API and the request log, wired together. It
+// imports no UI toolkit; the tray app and the command line drive it through
+// the methods of Core.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/accounts"
+	"github.com/claudeflare/claudeflare/core/api"
+	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/proxy"
+	"github.com/claudeflare/claudeflare/core/store"
+)
+
+// Options wires a Core.
+type Options struct {
+	Home      string                                 // the home folder (config.json, claudeflare.db)
+	Lookup    func(string) (string, bool)            // the environment (os.LookupEnv)
+	Overrides map[string]string                      // command-line config overrides, e.g. serve --port
+	OpenCreds func(kind string) (creds.Store, error) // "keychain" or "file"
+	Version   string
+	Log       *slog.Logger
+	Transport http.RoundTripper // upstream transport; proxy.NewTransport() if nil
+	Now       func() time.Time
+}
+
+// Core is a running (or ready to run) Claudeflare engine.
+type Core struct {
+	opts     Options
+	log      *slog.Logger
+	cfg      *config.Manager
+	db       *store.DB
+	writer   *store.Writer
+	bus      *events.Bus
+	pool     *pool.Pool
+	accounts *accounts.Service
+	proxy    *proxy.Proxy
+	handler  http.Handler
+
+	credMu sync.RWMutex
+	creds  creds.Store
+
+	clientKey clientKeyCache
+	listener  listener
+
+	stop    context.CancelFunc
+	bg      sync.WaitGroup
+	started bool
+}
+
+// ConfigPath, DBPath: the files in the home folder.
+func ConfigPath(home string) string { return filepath.Join(home, "config.json") }
+func DBPath(home string) string     { return filepath.Join(home, "claudeflare.db") }
+
+// New loads the configuration (a bad one is an error naming file, key and
+// rule), opens the database and the credential store and loads the accounts.
+// Nothing listens until Start.
+func New(ctx context.Context, opts Options) (*Core, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg, err := config.NewManager(ConfigPath(opts.Home), opts.Lookup, opts.Overrides)
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{opts: opts, log: opts.Log, cfg: cfg, bus: events.NewBus()}
+	if err := c.openCreds(cfg.Get().CredentialStore); err != nil {
+		return nil, err
+	}
+	c.db, err = store.Open(DBPath(opts.Home))
+	if err != nil {
+		return nil, err
+	}
+	c.writer = store.NewWriter(c.db, store.WriterOptions{OnError: func(err error) {
+		c.log.Error("request log: rows could not be written and are counted as lost", "err", err)
+	}})
+	c.pool = pool.New(c.writer, c.bus)
+	c.accounts = &accounts.Service{DB: c.db, Creds: credsProxy{c}, Now: opts.Now}
+	c.proxy = proxy.New(proxy.Options{
+		Pool: c.pool, Config: cfg.Get, Recorder: c.writer, Bus: c.bus,
+		Transport: opts.Transport, Now: opts.Now, Log: c.log,
+	})
+	c.handler = api.New(api.Deps{
+		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus, Proxy: c.proxy,
+		Version: opts.Version, Now: opts.Now, Reload: c.Reload, ClientKey: c.clientKey.get,
+	})
+	if err := c.Reload(ctx); err != nil {
+		c.writer.Close(ctx)
+		c.db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Reload re-reads the accounts into the pool; the next request sees them.
+func (c *Core) Reload(ctx context.Context) error {
+	list, err := c.db.Accounts(ctx)
+	if err != nil {
+		return fmt.Errorf("reading accounts: %w", err)
+	}
+	c.pool.Load(ctx, list, c.credStore(), c.log)
+	return nil
+}
+
+// Start listens on the configured address and starts the background work:
+// config file watching, picking up account changes made by other processes,
+// and live re-binding on port or host changes.
+func (c *Core) Start(ctx context.Context) error {
+	cfg := c.cfg.Get()
+	if err := checkRemote(cfg); err != nil {
+		return err
+	}
+	if cfg.AllowRemote {
+		if err := c.clientKey.load(ctx, c.credStore()); err != nil {
+			return err
+		}
+	}
+	if err := c.listener.bind(cfg.Addr(), c.handler, c.log); err != nil {
+		return err
+	}
+	bgctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	c.stop = stop
+	c.started = true
+	c.cfg.Subscribe(c.onConfigChange)
+	c.background(func() {
+		c.cfg.Watch(bgctx, func(err error) {
+			c.log.Error("config.json changed but is not valid; keeping the running configuration", "err", err)
+			c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+		})
+	})
+	c.background(func() { c.watchAccounts(bgctx) })
+	return nil
+}
+
+func (c *Core) background(f func()) {
+	c.bg.Add(1)
+	go func() { defer c.bg.Done(); f() }()
+}
+
+// Shutdown stops listening, lets requests in flight finish (until ctx ends),
+// then flushes the request log and closes the database.
+func (c *Core) Shutdown(ctx context.Context) error {
+	var errs []error
+	if c.started {
+		errs = append(errs, c.listener.shutdown(ctx))
+		c.stop()
+		c.bg.Wait()
+	}
+	errs = append(errs, c.writer.Close(ctx), c.db.Close())
+	return errors.Join(errs...)
+}
+
+// Addr is the address the proxy listens on ("127.0.0.1:8080"), or "" before Start.
+func (c *Core) Addr() string { return c.listener.addr() }
+
+// Handler is the whole HTTP surface (proxy and API), for tests and embedding.
+func (c *Core) Handler() http.Handler { return c.handler }
+
+// Config is the live configuration manager.
+func (c *Core) Config() *config.Manager { return c.cfg }
+
+// Events is the bus the tray and /api/events listen to.
+func (c *Core) Events() *events.Bus { return c.bus }
+
+// Accounts is the account service (add, pause, remove…); call Reload after using it.
+func (c *Core) Accounts() *accounts.Service { return c.accounts }
+
+// Views lists the accounts in strategy order with their status.
+func (c *Core) Views() []pool.View {
+	return c.pool.Views(c.opts.Now(), c.cfg.Get().SessionDuration())
+}
+
+// DB is the request log and account database.
+func (c *Core) DB() *store.DB { return c.db }
+
+// Writer is the asynchronous request-log writer.
+func (c *Core) Writer() *store.Writer { return c.writer }

@@ -1,0 +1,75 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/events"
+)
+
+// accountPoll is how often a running proxy checks the database for account
+// changes made by another process (the command line): well inside the
+// one second SPEC §9 allows, and a single-row read each time.
+const accountPoll = 250 * time.Millisecond
+
+func (c *Core) watchAccounts(ctx context.Context) {
+	last, _ := c.db.SettingsVersion(ctx)
+	t := time.NewTicker(accountPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := c.db.SettingsVersion(ctx)
+		if err != nil || v == last {
+			continue
+		}
+		last = v
+		if err := c.Reload(ctx); err != nil {
+			c.log.Error("reloading accounts", "err", err)
+		}
+	}
+}
+
+// onConfigChange applies a new configuration to the running engine. The
+// strategy and session duration need nothing: the proxy reads them on every
+// request. A new address re-binds the listener.
+func (c *Core) onConfigChange(old, cur config.Config) {
+	c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: cur})
+	if cur.CredentialStore != old.CredentialStore {
+		if err := c.openCreds(cur.CredentialStore); err != nil {
+			c.log.Error("switching credential store", "err", err)
+		}
+	}
+	if cur.AllowRemote && (!old.AllowRemote || cur.CredentialStore != old.CredentialStore) {
+		if err := c.clientKey.load(context.Background(), c.credStore()); err != nil {
+			c.log.Error("loading the client key", "err", err)
+		}
+	}
+	if cur.Addr() == old.Addr() {
+		return
+	}
+	if err := checkRemote(cur); err != nil {
+		c.log.Error("not moving the listener", "err", err)
+		return
+	}
+	if err := c.listener.bind(cur.Addr(), c.handler, c.log); err != nil {
+		c.log.Error("moving the listener; still on the old address", "err", err)
+		c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+		return
+	}
+	c.log.Info("listening", "addr", c.listener.addr())
+}
+
+// checkRemote refuses a non-loopback host unless remote use is allowed (SPEC §2).
+func checkRemote(c config.Config) error {
+	if c.IsLoopbackHost() || c.AllowRemote {
+		return nil
+	}
+	return fmt.Errorf("host %q is not a loopback address: set allow_remote to true to serve other machines "+
+		"(every request then needs the client key shown by `claudeflare client-key`)", c.Host)
+}

@@ -1,0 +1,200 @@
+// Package pool keeps the live set of accounts for a running proxy: their
+// runtime state, their credentials (loaded once, off the request path) and
+// the session strategy applied to them. Every method is safe for concurrent
+// use; the request path takes one short mutex and never waits on disk,
+// keychain or network.
+package pool
+
+import (
+	"sync"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/strategy"
+)
+
+// Recorder takes state changes to persist; it must never block (store.Writer).
+type Recorder interface {
+	Enqueue(store.Record) bool
+}
+
+// Candidate is an account the proxy may send one request on, with a copy of
+// its credential.
+type Candidate struct {
+	ID     string
+	Name   string
+	Kind   account.Kind
+	Secret creds.Secret
+}
+
+// Pool is the live account set.
+type Pool struct {
+	rec Recorder
+	bus *events.Bus
+
+	mu       sync.Mutex
+	accounts []*account.Account // kept in priority/creation order
+	secrets  map[string]creds.Secret
+	active   string // id of the account that served last
+}
+
+// New returns an empty pool that persists through rec and announces through bus.
+func New(rec Recorder, bus *events.Bus) *Pool {
+	return &Pool{rec: rec, bus: bus, secrets: make(map[string]creds.Secret)}
+}
+
+// Len is the number of configured accounts, available or not.
+func (p *Pool) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.accounts)
+}
+
+// Pick returns the candidates for one request, in strategy order. Accounts
+// whose credential could not be loaded are left out: they cannot serve.
+func (p *Pool) Pick(now time.Time, sessionDuration time.Duration) []Candidate {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	order := strategy.Select(p.accounts, now, sessionDuration)
+	out := make([]Candidate, 0, len(order))
+	for _, a := range order {
+		s, ok := p.secrets[a.ID]
+		if !ok {
+			continue
+		}
+		out = append(out, Candidate{ID: a.ID, Name: a.Name, Kind: a.Kind, Secret: s})
+	}
+	return out
+}
+
+// Served records that id's answer went to the client: its session starts now
+// if it had none (a failover makes the candidate the active account), and its
+// counters move. failedOverFrom names the account the request left, or "".
+func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, failedOverFrom string) {
+	p.mu.Lock()
+	a := p.find(id)
+	if a == nil {
+		p.mu.Unlock()
+		return
+	}
+	started := false
+	previous := p.active
+	if strategy.NeedsNewSession(a, now, sessionDuration) || (failedOverFrom != "" && previous != id) {
+		a.SessionStart = now
+		a.SessionRequests = 0
+		started = true
+	}
+	p.active = id
+	a.SessionRequests++
+	a.TotalRequests++
+	a.LastUsed = now
+	st := stateOf(a)
+	name := a.Name
+	var prevName string
+	if prev := p.find(previous); prev != nil && previous != id {
+		prevName = prev.Name
+	}
+	p.mu.Unlock()
+
+	p.rec.Enqueue(st)
+	if started {
+		reason := "expired"
+		switch {
+		case failedOverFrom != "":
+			reason = "failover"
+		case prevName == "":
+			reason = "first"
+		}
+		p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: "session_started", Detail: reason})
+		p.bus.Publish(events.Event{Type: events.SessionStarted, At: now, Data: map[string]any{
+			"account": name, "previous": prevName, "reason": reason,
+		}})
+	}
+}
+
+// RateLimited takes id out of rotation until the given time.
+func (p *Pool) RateLimited(id string, now, until time.Time) {
+	p.update(id, now, "rate_limited", until, events.RateLimited, func(a *account.Account) { a.RateLimitedUntil = until })
+}
+
+// Cooldown takes id out of rotation briefly (an overloaded upstream).
+func (p *Pool) Cooldown(id string, now, until time.Time) {
+	p.update(id, now, "cooldown", until, events.AccountChanged, func(a *account.Account) { a.CooldownUntil = until })
+}
+
+// NeedsLogin takes id out of rotation until its credential is replaced.
+func (p *Pool) NeedsLogin(id string, now time.Time) {
+	p.update(id, now, "needs_login", time.Time{}, events.AccountChanged, func(a *account.Account) { a.NeedsLogin = true })
+}
+
+// SetUtilization records the upstream's latest 5-hour utilization for id.
+func (p *Pool) SetUtilization(id string, u float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a := p.find(id); a != nil {
+		a.Utilization = u
+	}
+}
+
+// SetTokenExpiry records when id's access token expires (shown, never secret).
+func (p *Pool) SetTokenExpiry(id string, exp time.Time) {
+	p.mu.Lock()
+	if a := p.find(id); a != nil {
+		a.TokenExpiresAt = exp
+		st := stateOf(a)
+		p.mu.Unlock()
+		p.rec.Enqueue(st)
+		return
+	}
+	p.mu.Unlock()
+}
+
+// SetSecret replaces id's credential in memory (after a refresh or login).
+func (p *Pool) SetSecret(id string, s creds.Secret) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.secrets[id] = s
+	if a := p.find(id); a != nil && !s.ExpiresAt.IsZero() {
+		a.TokenExpiresAt = s.ExpiresAt
+	}
+}
+
+func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType string, change func(*account.Account)) {
+	p.mu.Lock()
+	a := p.find(id)
+	if a == nil {
+		p.mu.Unlock()
+		return
+	}
+	change(a)
+	st := stateOf(a)
+	name := a.Name
+	p.mu.Unlock()
+	p.rec.Enqueue(st)
+	p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: kind, Until: until})
+	data := map[string]any{"account": name, "state": kind}
+	if !until.IsZero() {
+		data["until"] = until.UTC()
+	}
+	p.bus.Publish(events.Event{Type: eventType, At: now, Data: data})
+}
+
+func (p *Pool) find(id string) *account.Account {
+	for _, a := range p.accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+func stateOf(a *account.Account) store.AccountState {
+	return store.AccountState{
+		ID: a.ID, SessionStart: a.SessionStart, RateLimitedUntil: a.RateLimitedUntil, CooldownUntil: a.CooldownUntil,
+		LastUsed: a.LastUsed, TokenExpiresAt: a.TokenExpiresAt, SessionRequests: a.SessionRequests,
+		TotalRequests: a.TotalRequests, NeedsLogin: a.NeedsLogin, Utilization: a.Utilization,
+	}
+}

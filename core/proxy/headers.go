@@ -1,0 +1,90 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/creds"
+)
+
+// OAuthBeta must be in anthropic-beta for Bearer (OAuth) requests, or
+// Anthropic answers 401 "OAuth authentication is currently not supported.".
+const OAuthBeta = "oauth-2025-04-20"
+
+// AccountHeader names the account that served a response ("none" if none).
+const AccountHeader = "X-Claudeflare-Account"
+
+// hopHeaders are meaningful for one connection only (RFC 9110 §7.6.1) and
+// never cross the proxy.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// removeHopHeaders deletes hop-by-hop headers, including those named by Connection.
+func removeHopHeaders(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				h.Del(f)
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+}
+
+// outboundHeader builds the upstream request's headers from the client's:
+// hop-by-hop headers go, and so does Accept-Encoding, so that Go's transport
+// negotiates compression itself and hands us plain bytes to read usage from.
+// With keepClientAuth false the client's own credentials are removed too.
+func outboundHeader(in http.Header, keepClientAuth bool) http.Header {
+	h := in.Clone()
+	removeHopHeaders(h)
+	h.Del("Accept-Encoding")
+	h.Del("Host")
+	if !keepClientAuth {
+		h.Del("Authorization")
+		h.Del("X-Api-Key")
+	}
+	return h
+}
+
+// applyCredential adds the account's credential to h.
+func applyCredential(h http.Header, kind account.Kind, s creds.Secret) {
+	if kind == account.KindOAuth {
+		h.Set("Authorization", "Bearer "+s.AccessToken)
+		addBeta(h, OAuthBeta)
+		return
+	}
+	h.Set("X-Api-Key", s.APIKey)
+}
+
+// addBeta appends beta to the client's comma-separated anthropic-beta list,
+// keeping the list as sent and never adding a duplicate.
+func addBeta(h http.Header, beta string) {
+	values := h.Values("Anthropic-Beta")
+	for _, v := range values {
+		for f := range strings.SplitSeq(v, ",") {
+			if strings.TrimSpace(f) == beta {
+				return
+			}
+		}
+	}
+	list := strings.Join(values, ",")
+	if strings.TrimSpace(list) == "" {
+		h.Set("Anthropic-Beta", beta)
+		return
+	}
+	h.Set("Anthropic-Beta", list+","+beta)
+}
+
+// copyResponseHeader copies an upstream response's end-to-end headers to dst.
+func copyResponseHeader(dst, src http.Header) {
+	for k, vv := range src {
+		dst[k] = append(dst[k][:0:0], vv...)
+	}
+	removeHopHeaders(dst)
+}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/claudeflare/claudeflare/core/account"
+)
+
+var (
+	// ErrNotFound: no account has that id or name.
+	ErrNotFound = errors.New("no such account")
+	// ErrNameTaken: another account already has that name (names are case-sensitive).
+	ErrNameTaken = errors.New("account name already taken")
+	// ErrInvalid: the account or change breaks a rule of SPEC §5 (name,
+	// priority, kind); the message says which. Nothing was written.
+	ErrInvalid = errors.New("invalid account")
+)
+
+const accountColumns = `id, name, kind, mode, priority, paused, created_at, cred_version, needs_login,
+	rate_limited_until, cooldown_until, session_start, session_requests, total_requests, last_used,
+	token_expires_at, utilization`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(s scanner) (account.Account, error) {
+	var a account.Account
+	var kind string
+	var created, rlu, cdu, ss, lu, tea int64
+	err := s.Scan(&a.ID, &a.Name, &kind, &a.Mode, &a.Priority, &a.Paused, &created, &a.CredVersion, &a.NeedsLogin,
+		&rlu, &cdu, &ss, &a.SessionRequests, &a.TotalRequests, &lu, &tea, &a.Utilization)
+	if err != nil {
+		return account.Account{}, err
+	}
+	a.Kind = account.Kind(kind)
+	a.CreatedAt, a.RateLimitedUntil, a.CooldownUntil = fromMillis(created), fromMillis(rlu), fromMillis(cdu)
+	a.SessionStart, a.LastUsed, a.TokenExpiresAt = fromMillis(ss), fromMillis(lu), fromMillis(tea)
+	return a, nil
+}
+
+// Accounts returns every account, ordered by priority, then creation time
+// (then insertion order, for equal times).
+func (db *DB) Accounts(ctx context.Context) ([]account.Account, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY priority, created_at, rowid`)
+	if err != nil {
+		return nil, fmt.Errorf("reading accounts: %w", err)
+	}
+	defer rows.Close()
+	var list []account.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading accounts: %w", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading accounts: %w", err)
+	}
+	return list, nil
+}
+
+// AccountByName returns the account with exactly that name, or ErrNotFound.
+func (db *DB) AccountByName(ctx context.Context, name string) (account.Account, error) {
+	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Account{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	if err != nil {
+		return account.Account{}, fmt.Errorf("reading account %q: %w", name, err)
+	}
+	return a, nil
+}
+
+// InsertAccount adds an account with its settings and runtime state. A zero
+// CreatedAt is set to now. It fails with ErrNameTaken when the name is in
+// use, with ErrInvalid when the id is empty or the name, priority or kind is
+// not allowed.
+func (db *DB) InsertAccount(ctx context.Context, a account.Account) error {
+	if err := validateAccount(a); err != nil {
+		return err
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = time.Now()
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Name, string(a.Kind), a.Mode, a.Priority, a.Paused, millis(a.CreatedAt), a.CredVersion, a.NeedsLogin,
+		millis(a.RateLimitedUntil), millis(a.CooldownUntil), millis(a.SessionStart), a.SessionRequests, a.TotalRequests,
+		millis(a.LastUsed), millis(a.TokenExpiresAt), a.Utilization)
+	if err != nil {
+		return fmt.Errorf("adding account %q: %w", a.Name, accountError(err, a.Name))
+	}
+	return nil
+}
+
+func validateAccount(a account.Account) error {
+	if a.ID == "" {
+		return fmt.Errorf("%w: empty id", ErrInvalid)
+	}
+	if a.Kind != account.KindOAuth && a.Kind != account.KindAPIKey {
+		return fmt.Errorf("%w: unknown kind %q", ErrInvalid, a.Kind)
+	}
+	if err := account.ValidateName(a.Name); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := account.ValidatePriority(a.Priority); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// accountError turns a unique-name violation into ErrNameTaken.
+func accountError(err error, name string) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(se.Error(), "accounts.name") {
+		return fmt.Errorf("%w: %q", ErrNameTaken, name)
+	}
+	return err
+}
+
+// AccountSettings is a change of an account's settings: nil fields are left
+// as they are.
+type AccountSettings struct {
+	Name       *string
+	Priority   *int
+	Paused     *bool
+	NeedsLogin *bool
+	// BumpCredVersion marks a new secret (a new login): CredVersion goes up
+	// by one, so a running proxy reloads the credential.
+	BumpCredVersion bool
+}
+
+// UpdateAccountSettings applies s to the account with that id and returns
+// the account as stored afterwards. It fails with ErrNotFound, ErrNameTaken
+// or ErrInvalid, and then changes nothing. A change that sets every field to
+// its current value does not bump SettingsVersion.
+func (db *DB) UpdateAccountSettings(ctx context.Context, id string, s AccountSettings) (account.Account, error) {
+	var sets []string
+	var args []any
+	if s.Name != nil {
+		if err := account.ValidateName(*s.Name); err != nil {
+			return account.Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		sets, args = append(sets, "name = ?"), append(args, *s.Name)
+	}
+	if s.Priority != nil {
+		if err := account.ValidatePriority(*s.Priority); err != nil {
+			return account.Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		sets, args = append(sets, "priority = ?"), append(args, *s.Priority)
+	}
+	if s.Paused != nil {
+		sets, args = append(sets, "paused = ?"), append(args, *s.Paused)
+	}
+	if s.NeedsLogin != nil {
+		sets, args = append(sets, "needs_login = ?"), append(args, *s.NeedsLogin)
+	}
+	if s.BumpCredVersion {
+		sets = append(sets, "cred_version = cred_version + 1")
+	}
+
+	var row *sql.Row
+	if len(sets) == 0 {
+		row = db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id)
+	} else {
+		row = db.w.QueryRowContext(ctx, `UPDATE accounts SET `+strings.Join(sets, ", ")+
+			` WHERE id = ? RETURNING `+accountColumns, append(args, id)...)
+	}
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Account{}, fmt.Errorf("%w: id %s", ErrNotFound, id)
+	}
+	if err != nil {
+		name := ""
+		if s.Name != nil {
+			name = *s.Name
+		}
+		return account.Account{}, fmt.Errorf("updating account %s: %w", id, accountError(err, name))
+	}
+	return a, nil
+}
+
+// DeleteAccount removes the account with that id, or fails with ErrNotFound.
+// Its request rows and events stay, with the account's name.
+func (db *DB) DeleteAccount(ctx context.Context, id string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("removing account %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("removing account %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: id %s", ErrNotFound, id)
+	}
+	return nil
+}
+
+// SettingsVersion is a counter that goes up whenever an account is added or
+// removed, or its name, priority, paused, needs_login or cred_version
+// changes, by any process. Runtime state (AccountState) other than a change
+// of needs_login leaves it alone. A running proxy polls it, a single-row
+// read, to notice changes made by the CLI and reload the accounts.
+func (db *DB) SettingsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.r.QueryRowContext(ctx, `SELECT version FROM settings_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("reading settings version: %w", err)
+	}
+	return v, nil
+}
+
+// AccountState is an account's runtime state, as the proxy keeps it. Writing
+// one (through Write or a Writer) updates those columns only; settings are
+// never touched. An id with no account is ignored.
+type AccountState struct {
+	ID                                                                      string
+	SessionStart, RateLimitedUntil, CooldownUntil, LastUsed, TokenExpiresAt time.Time
+	SessionRequests, TotalRequests                                          int64
+	NeedsLogin                                                              bool
+	Utilization                                                             float64 // 0..1, or -1 when unknown
+}
+
+func (AccountState) isRecord() {}
+
+const accountStateSQL = `UPDATE accounts SET session_start = ?, rate_limited_until = ?, cooldown_until = ?,
+	last_used = ?, token_expires_at = ?, session_requests = ?, total_requests = ?, needs_login = ?, utilization = ?
+	WHERE id = ?`
+
+func accountStateArgs(s *AccountState) []any {
+	return []any{millis(s.SessionStart), millis(s.RateLimitedUntil), millis(s.CooldownUntil),
+		millis(s.LastUsed), millis(s.TokenExpiresAt), s.SessionRequests, s.TotalRequests, s.NeedsLogin, s.Utilization,
+		s.ID}
+}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Record is something Write and Writer persist: a RequestRow, an
+// AccountState or an Event (or a pointer to one; a nil pointer is skipped).
+type Record interface{ isRecord() }
+
+// Write stores recs in one transaction: all of them or, on error, none.
+func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
+	if len(recs) == 0 {
+		return nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("writing %d records: %w", len(recs), err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, rollback(tx))
+		}
+	}()
+	// Statements are prepared on first use and closed with the transaction.
+	var reqStmt, stateStmt, eventStmt *sql.Stmt
+	exec := func(stmt **sql.Stmt, query string, args []any) error {
+		if *stmt == nil {
+			s, err := tx.PrepareContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			*stmt = s
+		}
+		_, err := (*stmt).ExecContext(ctx, args...)
+		return err
+	}
+	for _, rec := range recs {
+		switch r := rec.(type) {
+		case RequestRow:
+			err = exec(&reqStmt, requestInsertSQL, requestArgs(&r))
+		case *RequestRow:
+			if r != nil {
+				err = exec(&reqStmt, requestInsertSQL, requestArgs(r))
+			}
+		case AccountState:
+			err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
+		case *AccountState:
+			if r != nil {
+				err = exec(&stateStmt, accountStateSQL, accountStateArgs(r))
+			}
+		case Event:
+			err = exec(&eventStmt, eventInsertSQL, eventArgs(&r))
+		case *Event:
+			if r != nil {
+				err = exec(&eventStmt, eventInsertSQL, eventArgs(r))
+			}
+		case nil:
+		default:
+			err = fmt.Errorf("unknown record type %T", rec)
+		}
+		if err != nil {
+			return fmt.Errorf("writing %d records: %w", len(recs), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("writing %d records: %w", len(recs), err)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+// Package lock keeps a second Claudeflare from running against the same home
+// folder (SPEC §10): the first instance holds an exclusive lock on
+// claudeflare.lock and writes its PID and address into it, so that a second
+// one can say "already running at http://127.0.0.1:8080 (pid 1234)".
+//
+// The lock is an OS file lock (flock on Unix, LockFileEx on Windows): it is
+// released when the process exits, even by a crash, so a stale file never
+// blocks a new start. The file itself is kept (emptied on release), because
+// deleting a lock file lets two processes end up holding locks on different
+// files.
+package lock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Info is what the holder of the lock records in the lock file.
+type Info struct {
+	PID     int    `json:"pid"`
+	Address string `json:"address,omitempty"`
+}
+
+// ErrLocked is returned by Acquire when another instance holds the lock.
+// Info is what that instance recorded; it is zero if it has not written it yet.
+type ErrLocked struct {
+	Path string
+	Info Info
+}
+
+// Error says that Claudeflare is already running, and where if known.
+func (e *ErrLocked) Error() string {
+	var b strings.Builder
+	b.WriteString("claudeflare is already running")
+	if e.Info.Address != "" {
+		b.WriteString(" at " + e.Info.Address)
+	}
+	if e.Info.PID > 0 {
+		fmt.Fprintf(&b, " (pid %d)", e.Info.PID)
+	} else {
+		fmt.Fprintf(&b, " (lock file %s is held)", e.Path)
+	}
+	return b.String()
+}
+
+// errWouldBlock is what tryLock returns when another open file holds the lock.
+var errWouldBlock = errors.New("lock is held")
+
+// Acquire takes the single-instance lock at path (normally
+// paths.LockPath(home)) without waiting and records this process's PID and
+// address, e.g. "http://127.0.0.1:8080". If another instance holds it, the
+// error is an *ErrLocked carrying what that instance recorded. release
+// empties the file and drops the lock; calling it more than once is harmless.
+// The lock belongs to the open file, so a second Acquire in the same process
+// fails as well.
+func Acquire(path, address string) (release func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file: %w", err)
+	}
+	if err := tryLock(f); err != nil {
+		_ = f.Close()
+		if errors.Is(err, errWouldBlock) {
+			return nil, &ErrLocked{Path: path, Info: readInfo(path)}
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if err := writeInfo(f, Info{PID: os.Getpid(), Address: address}); err != nil {
+		_ = unlock(f)
+		_ = f.Close()
+		return nil, fmt.Errorf("writing lock file %s: %w", path, err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_ = f.Truncate(0)
+			_ = unlock(f)
+			_ = f.Close()
+		})
+	}, nil
+}
+
+// writeInfo replaces the file's contents with info.
+func writeInfo(f *os.File, info Info) error {
+	data, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(append(data, '\n'), 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// readInfo reads what the holder recorded; anything unreadable gives a zero Info.
+func readInfo(path string) Info {
+	var info Info
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Info{}
+	}
+	if json.Unmarshal(data, &info) != nil {
+		return Info{}
+	}
+	return info
+}

@@ -1,0 +1,108 @@
+package lock
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestSecondAcquireReportsTheFirst(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	const addr = "http://127.0.0.1:8080"
+
+	release, err := Acquire(path, addr)
+	if err != nil {
+		t.Fatalf("first Acquire: %v", err)
+	}
+	defer release()
+
+	_, err = Acquire(path, "http://127.0.0.1:9090")
+	var locked *ErrLocked
+	if !errors.As(err, &locked) {
+		t.Fatalf("second Acquire: err = %v, want *ErrLocked", err)
+	}
+	if locked.Info.PID != os.Getpid() || locked.Info.Address != addr {
+		t.Errorf("ErrLocked.Info = %+v, want pid %d at %s", locked.Info, os.Getpid(), addr)
+	}
+	want := "claudeflare is already running at " + addr + " (pid " + strconv.Itoa(os.Getpid()) + ")"
+	if err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
+	}
+}
+
+func TestReleaseLetsTheNextOneIn(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	release, err := Acquire(path, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	release() // harmless twice
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 0 {
+		t.Errorf("lock file after release = %q, want empty", data)
+	}
+
+	release2, err := Acquire(path, "http://[::1]:8081")
+	if err != nil {
+		t.Fatalf("Acquire after release: %v", err)
+	}
+	defer release2()
+	if got := readInfo(path); got.Address != "http://[::1]:8081" {
+		t.Errorf("recorded address = %q", got.Address)
+	}
+}
+
+// A file left by a crashed instance (content, but no lock) does not block.
+func TestStaleFileDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	if err := os.WriteFile(path, []byte(`{"pid":999999,"address":"http://old"}`+"\n"+"garbage garbage garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release, err := Acquire(path, "http://new")
+	if err != nil {
+		t.Fatalf("Acquire over a stale file: %v", err)
+	}
+	defer release()
+	got := readInfo(path)
+	if got.PID != os.Getpid() || got.Address != "http://new" {
+		t.Errorf("recorded %+v, want this process at http://new", got)
+	}
+}
+
+func TestErrLockedMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  ErrLocked
+		want string
+	}{
+		{"full", ErrLocked{Path: "/h/l", Info: Info{PID: 7, Address: "http://localhost:8080"}}, "claudeflare is already running at http://localhost:8080 (pid 7)"},
+		{"no address", ErrLocked{Path: "/h/l", Info: Info{PID: 7}}, "claudeflare is already running (pid 7)"},
+		{"nothing recorded yet", ErrLocked{Path: "/h/l"}, "claudeflare is already running (lock file /h/l is held)"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMissingFolder(t *testing.T) {
+	t.Parallel()
+	_, err := Acquire(filepath.Join(t.TempDir(), "nope", "claudeflare.lock"), "")
+	var locked *ErrLocked
+	if err == nil || errors.As(err, &locked) || !strings.Contains(err.Error(), "opening lock file") {
+		t.Fatalf("err = %v, want an open error", err)
+	}
+}
