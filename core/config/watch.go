@@ -25,9 +25,10 @@ const (
 // configuration changed.
 //
 // A bad file never replaces the running configuration: the problem (an *Error naming the
-// file, the key and the rule) goes to onError, once until the file changes again, and the
-// running configuration stays. Watching problems go to onError too; if the system cannot
-// watch the directory, Watch reads the file every second instead.
+// file, the key and the rule) goes to onError, and the running configuration stays. A problem
+// is reported once, however often the file is saved with it, until another problem or a good
+// file replaces it. Watching problems go to onError too; if the system cannot watch the
+// directory, Watch reads the file every second instead.
 func (m *Manager) Watch(ctx context.Context, onError func(error)) {
 	if onError == nil {
 		onError = func(error) {}

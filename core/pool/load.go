@@ -20,6 +20,9 @@ import (
 // secret. It is called at start-up and whenever the settings change, never
 // on the request path.
 func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Store, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	p.mu.Lock()
 	old := make(map[string]*account.Account, len(p.accounts))
 	for _, a := range p.accounts {

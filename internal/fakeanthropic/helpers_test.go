@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -36,19 +37,29 @@ func oauthAuth(tok string) auth {
 	return auth{bearer: tok, beta: "claude-code-20250219," + OAuthBeta + ",interleaved-thinking-2025-05-14"}
 }
 
-// do sends a request and returns the response with its body read.
+// do sends a request and returns the response with its body read. Use fetch off the test's
+// goroutine.
 func do(t *testing.T, ctx context.Context, method, url string, a auth, body string) (*http.Response, []byte) {
 	t.Helper()
+	resp, data, err := fetch(ctx, method, url, a, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, data
+}
+
+// fetch sends a request and returns the response with its body read.
+func fetch(ctx context.Context, method, url string, a auth, body string) (*http.Response, []byte, error) {
 	resp, err := send(ctx, method, url, a, body)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("reading body of %s %s: %v", method, url, err)
+		return nil, nil, fmt.Errorf("reading body of %s %s: %w", method, url, err)
 	}
-	return resp, data
+	return resp, data, nil
 }
 
 // send sends a request and returns the response unread.

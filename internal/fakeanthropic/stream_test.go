@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func streamEventNames(n int) []string {
 func TestStreamFraming(t *testing.T) {
 	t.Parallel()
 	for _, chunks := range []int{0, 1, 5} {
-		t.Run("chunks="+string(rune('0'+chunks)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("chunks=%d", chunks), func(t *testing.T) {
 			t.Parallel()
 			s := newTestServer(t, Options{StreamChunks: chunks})
 			access, _ := s.IssueTokens()
@@ -111,8 +112,8 @@ func TestStreamEventDelay(t *testing.T) {
 	if resp.StatusCode != 200 || len(events) != len(streamEventNames(3)) {
 		t.Fatalf("status %d, %d events", resp.StatusCode, len(events))
 	}
-	if min := time.Duration(len(events)-1) * delay; time.Since(start) < min {
-		t.Errorf("stream took %v, want at least %v", time.Since(start), min)
+	if least := time.Duration(len(events)-1) * delay; time.Since(start) < least {
+		t.Errorf("stream took %v, want at least %v", time.Since(start), least)
 	}
 	var sent []int64
 	for _, e := range events {

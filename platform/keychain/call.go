@@ -15,6 +15,9 @@ import (
 // keeps holding the slot, so later calls time out instead of piling up
 // goroutines at a hung keychain.
 func (k *Keychain) call(ctx context.Context, f func(Backend) error) error {
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
 	k.once.Do(func() { k.slot = make(chan struct{}, 1) })
 	timeout := k.Timeout
 	if timeout <= 0 {
