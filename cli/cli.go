@@ -24,8 +24,9 @@ import (
 // Version is set at build time with -ldflags "-X github.com/claudeflare/claudeflare/cli.Version=…".
 var Version = "0.1.0-dev"
 
-// TrayFunc runs the tray app until the user quits; nil in headless builds.
-type TrayFunc func(env *Env) error
+// TrayFunc runs the tray app on a started core until the user quits; nil in
+// headless builds.
+type TrayFunc func(c *core.Core) error
 
 // Env is everything a command touches of the outside world, so tests can run commands in-process.
 type Env struct {
@@ -89,7 +90,7 @@ func dispatch(env *Env, args []string) error {
 		if env.Tray == nil {
 			return usagef("this build has no tray (built with -tags nogui): use `claudeflare serve`")
 		}
-		return env.Tray(env)
+		return runTray(env)
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {

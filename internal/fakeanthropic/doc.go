@@ -13,8 +13,11 @@
 // [Server.AddAPIKey] (or made by create_api_key); a Bearer token must be a known, unexpired
 // access token and the request's anthropic-beta list must contain [OAuthBeta].
 //
-// Answers are deterministic so tests can assert exact figures: see [UsageFor], [ReplyText] and
-// [StreamText]. Per-credential overrides ([Server.SetBehavior]) produce rate limits, overloads,
+// Answers are deterministic so tests can assert exact figures ([UsageFor]): input_tokens is
+// len(body)/4 (at least 1), cache_creation_input_tokens 7, cache_read_input_tokens 5,
+// output_tokens 12 (1 in a stream's message_start, 12 in its message_delta, whose usage repeats
+// all four fields cumulatively). A Message's text is [ReplyText]; a stream's deltas together
+// are [StreamText], each delta carrying "fake_sent_unix_nano", the server's send time. Per-credential overrides ([Server.SetBehavior]) produce rate limits, overloads,
 // hangs, resets and broken streams. Every request is recorded ([Server.Requests]).
 //
 // All methods are safe for concurrent use.

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Error of a refresh token that is unknown, already used or revoked.
+// MsgRefreshInvalid is the error_description of an invalid_grant for a refresh token that is
+// unknown, already used or revoked.
 const MsgRefreshInvalid = "Refresh token not found or invalid"
 
 // tokenRequest is the JSON body of POST /v1/oauth/token.

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"os"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/claudeflare/claudeflare/assets"
+	"github.com/claudeflare/claudeflare/core"
+)
+
+// Run shows the tray for c until the user quits. a comes from main, the only
+// place that imports Fyne's cgo driver, so this package tests headless.
+func Run(a fyne.App, c *core.Core) error {
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	t := newTray(a, c)
+	t.start()
+	a.Run()
+	t.stop()
+	return nil
+}
+
+// tray keeps the tray icon and menu in step with the core.
+type tray struct {
+	app     fyne.App
+	core    *core.Core
+	desk    desktop.App
+	dirty   chan struct{} // 1 slot: "something changed", coalesced
+	done    chan struct{}
+	icons   map[Health]fyne.Resource
+	current Health
+}
+
+func newTray(a fyne.App, c *core.Core) *tray {
+	t := &tray{app: a, core: c, dirty: make(chan struct{}, 1), done: make(chan struct{}), current: -1}
+	t.icons = map[Health]fyne.Resource{
+		HealthOK:      fyne.NewStaticResource("tray-ok.png", assets.TrayOK),
+		HealthLimited: fyne.NewStaticResource("tray-limited.png", assets.TrayLimited),
+		HealthDown:    fyne.NewStaticResource("tray-down.png", assets.TrayDown),
+	}
+	if d, ok := a.(desktop.App); ok && trayHostLikely() {
+		t.desk = d
+	}
+	return t
+}
+
+// trayHostLikely: on Linux the tray is a D-Bus service; without a session bus
+// Fyne's systray logs an error and later panics on quit, so it is skipped.
+func trayHostLikely() bool {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		return true
+	}
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+}
+
+func (t *tray) start() {
+	t.refresh()
+	events, cancel := t.core.Events().Subscribe(64)
+	go func() {
+		defer cancel()
+		for {
+			select {
+			case <-t.done:
+				return
+			case _, ok := <-events:
+				if !ok {
+					return
+				}
+				t.markDirty()
+			}
+		}
+	}()
+	go t.loop()
+}
+
+func (t *tray) stop() { close(t.done) }
+
+func (t *tray) markDirty() {
+	select {
+	case t.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// loop rebuilds the menu at most once a second when something changed, and
+// every 30 s regardless so countdowns stay current.
+func (t *tray) loop() {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.done:
+			return
+		case <-t.dirty:
+		case <-tick.C:
+		}
+		fyne.Do(t.refresh)
+		select {
+		case <-t.done:
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// refresh rebuilds the menu and icon; it runs on the UI goroutine.
+func (t *tray) refresh() {
+	if t.desk == nil {
+		return
+	}
+	views := t.core.Views()
+	if h := HealthOf(views); h != t.current {
+		t.current = h
+		t.desk.SetSystemTrayIcon(t.icons[h])
+	}
+	m := BuildMenu(t.core.Addr(), views, time.Now())
+	t.desk.SetSystemTrayMenu(t.menu(m))
+}
+
+func (t *tray) menu(m MenuModel) *fyne.Menu {
+	info := func(s string) *fyne.MenuItem {
+		it := fyne.NewMenuItem(s, nil)
+		it.Disabled = true
+		return it
+	}
+	items := []*fyne.MenuItem{info(m.Status), info(m.Active), fyne.NewMenuItemSeparator()}
+	for _, line := range m.Accounts {
+		items = append(items, info(line))
+	}
+	if len(m.Accounts) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	items = append(items,
+		fyne.NewMenuItem("Copy "+m.Export, func() { t.app.Clipboard().SetContent(m.Export) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Quit", t.app.Quit),
+	)
+	// Fyne adds its own Quit item to tray menus; ours replaces it.
+	menu := fyne.NewMenu("Claudeflare", items...)
+	return menu
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: set-up, vet, both builds, every Go
+# test with the race detector inside a session bus with a real, unlocked
+# gnome-keyring (so the keychain tests use the real Secret Service).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+out=.ci/out
+mkdir -p "$out"
+export LANG=en_US.UTF-8
+
+echo "== vet"
+CGO_ENABLED=0 go vet -tags nogui ./...
+go vet ./app/...
+
+echo "== build: headless (CGO_ENABLED=0 -tags nogui) and tray"
+CGO_ENABLED=0 go build -tags nogui -o "$out/claudeflare-nogui" .
+go build -o "$out/claudeflare" .
+export CLAUDEFLARE_BIN="$PWD/$out/claudeflare-nogui"
+
+echo "== tests (race detector, real Secret Service)"
+.ci/with-keyring.sh go test -race -count=1 -timeout 25m ./...
