@@ -35,6 +35,8 @@ func decodeBody(r *http.Request, v any) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return errors.New("request body is empty: a JSON object is required")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("request body is not valid JSON (it ends too early)")
 		case errors.As(err, &syn):
 			return fmt.Errorf("request body is not valid JSON (at byte %d)", syn.Offset)
 		case errors.As(err, &typ):

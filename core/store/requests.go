@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -75,25 +76,29 @@ func (db *DB) LatestRequests(ctx context.Context, limit int) ([]RequestRow, erro
 // Writer's batches get in between. It returns the number of request rows
 // deleted.
 func (db *DB) DeleteRequestsBefore(ctx context.Context, t time.Time) (int64, error) {
-	n, err := db.deleteBefore(ctx, `DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE start < ? LIMIT ?)`, t)
-	if err != nil {
-		return n, fmt.Errorf("deleting requests before %s: %w", t.Format(time.RFC3339), err)
-	}
-	if _, err := db.deleteBefore(ctx, `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE at < ? LIMIT ?)`, t); err != nil {
-		return n, fmt.Errorf("deleting events before %s: %w", t.Format(time.RFC3339), err)
-	}
-	return n, nil
+	return db.deleteBefore(ctx, t, deleteChunk)
 }
 
 // deleteChunk bounds how many rows one retention statement deletes.
 const deleteChunk = 5000
 
-// deleteBefore runs query, which takes the cut-off and a limit, until it
+func (db *DB) deleteBefore(ctx context.Context, t time.Time, chunk int) (int64, error) {
+	n, err := deleteChunks(ctx, db.w, `DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE start < ? LIMIT ?)`, t, chunk)
+	if err != nil {
+		return n, fmt.Errorf("deleting requests before %s: %w", t.Format(time.RFC3339), err)
+	}
+	if _, err := deleteChunks(ctx, db.w, `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE at < ? LIMIT ?)`, t, chunk); err != nil {
+		return n, fmt.Errorf("deleting events before %s: %w", t.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// deleteChunks runs query, which takes the cut-off and a limit, until it
 // deletes less than a full chunk.
-func (db *DB) deleteBefore(ctx context.Context, query string, t time.Time) (int64, error) {
+func deleteChunks(ctx context.Context, w *sql.DB, query string, t time.Time, chunk int) (int64, error) {
 	var total int64
 	for {
-		res, err := db.w.ExecContext(ctx, query, millis(t), deleteChunk)
+		res, err := w.ExecContext(ctx, query, millis(t), chunk)
 		if err != nil {
 			return total, err
 		}
@@ -102,7 +107,7 @@ func (db *DB) deleteBefore(ctx context.Context, query string, t time.Time) (int6
 			return total, err
 		}
 		total += n
-		if n < deleteChunk {
+		if n < int64(chunk) {
 			return total, nil
 		}
 	}

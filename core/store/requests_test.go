@@ -131,20 +131,31 @@ func TestDeleteRequestsBefore(t *testing.T) {
 
 func TestDeleteRequestsBeforeInChunks(t *testing.T) {
 	t.Parallel()
-	db := newTestDB(t)
-	const n = 2*deleteChunk + 17
-	recs := make([]Record, n+1)
-	for i := range n {
-		recs[i] = RequestRow{ID: fmt.Sprint(i), Start: base.Add(-time.Duration(i+1) * time.Second)}
-	}
-	recs[n] = RequestRow{ID: "kept", Start: base}
-	mustWrite(t, db, recs...)
-	got, err := db.DeleteRequestsBefore(t.Context(), base)
-	if err != nil || got != n {
-		t.Fatalf("deleted %d, %v; want %d", got, err, n)
-	}
-	left, _ := db.LatestRequests(t.Context(), 10)
-	if !reflect.DeepEqual(ids(left), []string{"kept"}) {
-		t.Errorf("left %v", ids(left))
+	const chunk = 3
+	tests := []struct{ old, events int }{{0, 0}, {2, 1}, {3, 3}, {7, 6}, {9, 10}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.old, tt.events), func(t *testing.T) {
+			t.Parallel()
+			db := newTestDB(t)
+			recs := []Record{RequestRow{ID: "kept", Start: base}, Event{At: base, Kind: EventFailover}}
+			for i := range tt.old {
+				recs = append(recs, RequestRow{ID: fmt.Sprint(i), Start: base.Add(-time.Duration(i+1) * time.Second)})
+			}
+			for i := range tt.events {
+				recs = append(recs, Event{At: base.Add(-time.Duration(i+1) * time.Second), Kind: EventFailover})
+			}
+			mustWrite(t, db, recs...)
+			got, err := db.deleteBefore(t.Context(), base, chunk)
+			if err != nil || got != int64(tt.old) {
+				t.Fatalf("deleted %d, %v; want %d", got, err, tt.old)
+			}
+			left, _ := db.LatestRequests(t.Context(), 100)
+			if !reflect.DeepEqual(ids(left), []string{"kept"}) {
+				t.Errorf("left %v", ids(left))
+			}
+			if evs, _ := db.Events(t.Context(), time.Time{}, time.Time{}); len(evs) != 1 {
+				t.Errorf("%d events left, want 1", len(evs))
+			}
+		})
 	}
 }

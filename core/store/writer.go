@@ -44,6 +44,7 @@ type Writer struct {
 	written  atomic.Uint64 // committed
 	dropped  atomic.Uint64 // queue full or batch failed
 	failures atomic.Uint64 // failed commits
+	seen     atomic.Uint64 // failures already returned by Flush or Close
 	lastErr  atomic.Pointer[error]
 	failing  bool // the last commit failed; writer goroutine only
 
@@ -106,16 +107,17 @@ func (w *Writer) Enqueue(r Record) bool {
 }
 
 // Flush waits until every record enqueued before the call has been
-// committed (or dropped by a failed commit). It returns an error when a
-// commit failed meanwhile, or ctx's error when ctx ends first. After Close it
-// returns at once.
+// committed (or dropped by a failed commit). It returns ctx's error when ctx
+// ends first, else an error when a commit failed since the last Flush or
+// Close returned (or since the start): the caller learns whether what it
+// enqueued since its previous Flush was all written. After Close it returns
+// at once.
 func (w *Writer) Flush(ctx context.Context) error {
-	before := w.failures.Load()
 	reply := make(chan struct{})
 	select {
 	case w.flushes <- reply:
 	case <-w.done:
-		return w.failedSince(before)
+		return w.newFailures()
 	case <-ctx.Done():
 		return fmt.Errorf("flushing request log: %w", ctx.Err())
 	}
@@ -124,16 +126,16 @@ func (w *Writer) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("flushing request log: %w", ctx.Err())
 	}
-	return w.failedSince(before)
+	return w.newFailures()
 }
 
 // Close stops accepting records, commits everything queued and stops the
-// goroutine. It returns an error when a commit failed meanwhile. If ctx ends
+// goroutine. Like Flush, it returns an error when a commit failed since the
+// last Flush or Close returned. If ctx ends
 // first, Close returns its error at once and the goroutine, its commits now
 // cancelled, drops what is left and stops soon after. Later calls wait for
 // the same end.
 func (w *Writer) Close(ctx context.Context) error {
-	before := w.failures.Load()
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
@@ -142,7 +144,7 @@ func (w *Writer) Close(ctx context.Context) error {
 	w.mu.Unlock()
 	select {
 	case <-w.done:
-		return w.failedSince(before)
+		return w.newFailures()
 	case <-ctx.Done():
 		w.cancel()
 		return fmt.Errorf("closing request log with %d records not written: %w", w.QueueDepth(), ctx.Err())
@@ -159,8 +161,11 @@ func (w *Writer) Written() uint64 { return w.written.Load() }
 // QueueDepth is the number of accepted records not yet committed or dropped.
 func (w *Writer) QueueDepth() int { return int(w.pending.Load()) }
 
-func (w *Writer) failedSince(before uint64) error {
-	if w.failures.Load() == before {
+// newFailures returns the last commit error if commits failed since it was
+// last called.
+func (w *Writer) newFailures() error {
+	n := w.failures.Load()
+	if w.seen.Swap(n) == n {
 		return nil
 	}
 	if p := w.lastErr.Load(); p != nil {
