@@ -19,6 +19,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/proxy"
 	"github.com/claudeflare/claudeflare/core/store"
@@ -34,6 +35,8 @@ type Options struct {
 	Log       *slog.Logger
 	Transport http.RoundTripper // upstream transport; proxy.NewTransport() if nil
 	Now       func() time.Time
+	// OpenBrowser opens login pages (platform/browser.Open); nil opens none.
+	OpenBrowser func(url string) error
 }
 
 // Core is a running (or ready to run) Claudeflare engine.
@@ -48,6 +51,8 @@ type Core struct {
 	accounts *accounts.Service
 	proxy    *proxy.Proxy
 	handler  http.Handler
+	tokens   *oauth.TokenSource
+	logins   *oauth.Sessions
 
 	credMu sync.RWMutex
 	creds  creds.Store
@@ -78,6 +83,10 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	endpoints, err := oauth.EndpointsFromEnv(opts.Lookup)
+	if err != nil {
+		return nil, err
+	}
 	c := &Core{opts: opts, log: opts.Log, cfg: cfg, bus: events.NewBus()}
 	if err := c.openCreds(cfg.Get().CredentialStore); err != nil {
 		return nil, err
@@ -91,14 +100,17 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	}})
 	c.pool = pool.New(c.writer, c.bus)
 	c.accounts = &accounts.Service{DB: c.db, Creds: credsProxy{c}, Now: opts.Now}
+	c.initOAuth(endpoints)
 	c.proxy = proxy.New(proxy.Options{
 		Pool: c.pool, Config: cfg.Get, Recorder: c.writer, Bus: c.bus,
-		Transport: opts.Transport, Now: opts.Now, Log: c.log,
+		Transport: opts.Transport, Tokens: c.tokens, Now: opts.Now, Log: c.log,
 	})
-	c.handler = api.New(api.Deps{
+	deps := api.Deps{
 		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus, Proxy: c.proxy,
 		Version: opts.Version, Now: opts.Now, Reload: c.Reload, ClientKey: c.clientKey.get,
-	})
+	}
+	deps.Extra = c.extraRoutes(deps)
+	c.handler = api.New(deps)
 	if err := c.Reload(ctx); err != nil {
 		c.writer.Close(ctx)
 		c.db.Close()

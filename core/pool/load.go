@@ -72,7 +72,7 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Sto
 		prev.Name, prev.Kind, prev.Mode = fresh.Name, fresh.Kind, fresh.Mode
 		prev.Priority, prev.Paused = fresh.Priority, fresh.Paused
 		if prev.CredVersion != fresh.CredVersion {
-			prev.NeedsLogin = fresh.NeedsLogin // a new login clears it
+			prev.NeedsLogin = false // a new credential is a fresh login
 			prev.CredVersion = fresh.CredVersion
 		}
 		next = append(next, prev)

@@ -222,11 +222,16 @@ func (db *DB) SettingsVersion(ctx context.Context) (int64, error) {
 // one (through Write or a Writer) updates those columns only; settings are
 // never touched. An id with no account is ignored.
 type AccountState struct {
-	ID                                                                      string
-	SessionStart, RateLimitedUntil, CooldownUntil, LastUsed, TokenExpiresAt time.Time
-	SessionRequests, TotalRequests                                          int64
-	NeedsLogin                                                              bool
-	Utilization                                                             float64 // 0..1, or -1 when unknown
+	ID               string
+	SessionStart     time.Time
+	RateLimitedUntil time.Time
+	CooldownUntil    time.Time
+	LastUsed         time.Time
+	TokenExpiresAt   time.Time
+	SessionRequests  int64
+	TotalRequests    int64
+	NeedsLogin       bool    // a change bumps SettingsVersion
+	Utilization      float64 // 0..1, or -1 when unknown
 }
 
 func (AccountState) isRecord() {}

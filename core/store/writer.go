@@ -84,8 +84,9 @@ func newWriter(db *DB, o WriterOptions, afterCommit func(n int, err error)) *Wri
 }
 
 // Enqueue queues r to be written and reports whether it was accepted. It
-// never blocks: when the queue is full, r is dropped and counted. After
-// Close it returns false. A nil r is refused.
+// never waits for the database: when the queue is full, r is dropped and
+// counted by Dropped. After Close, and for a nil r, it returns false without
+// counting. Safe for concurrent use; this is the request path's only cost.
 func (w *Writer) Enqueue(r Record) bool {
 	if r == nil {
 		return false
@@ -110,8 +111,8 @@ func (w *Writer) Enqueue(r Record) bool {
 // committed (or dropped by a failed commit). It returns ctx's error when ctx
 // ends first, else an error when a commit failed since the last Flush or
 // Close returned (or since the start): the caller learns whether what it
-// enqueued since its previous Flush was all written. After Close it returns
-// at once.
+// enqueued since its previous Flush was all written. Once the writer has
+// stopped (Close), it returns at once.
 func (w *Writer) Flush(ctx context.Context) error {
 	reply := make(chan struct{})
 	select {
@@ -131,10 +132,9 @@ func (w *Writer) Flush(ctx context.Context) error {
 
 // Close stops accepting records, commits everything queued and stops the
 // goroutine. Like Flush, it returns an error when a commit failed since the
-// last Flush or Close returned. If ctx ends
-// first, Close returns its error at once and the goroutine, its commits now
-// cancelled, drops what is left and stops soon after. Later calls wait for
-// the same end.
+// last Flush or Close returned. If ctx ends first, Close returns ctx's error
+// at once, and the goroutine, its commits now cancelled, drops what is left
+// and stops soon after. Calling Close again waits for the same end.
 func (w *Writer) Close(ctx context.Context) error {
 	w.mu.Lock()
 	if !w.closed {

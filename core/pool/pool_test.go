@@ -1,0 +1,218 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/store"
+)
+
+// recorder keeps what the pool asks to persist.
+type recorder struct {
+	mu   sync.Mutex
+	recs []store.Record
+}
+
+func (r *recorder) Enqueue(rec store.Record) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recs = append(r.recs, rec)
+	return true
+}
+
+func (r *recorder) events(kind string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, rec := range r.recs {
+		if e, ok := rec.(store.Event); ok && e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// secrets is an in-memory credential store that can fail on demand.
+type secrets struct {
+	m    map[string]creds.Secret
+	fail bool
+}
+
+func (s *secrets) Get(_ context.Context, id string) (creds.Secret, error) {
+	if s.fail {
+		return creds.Secret{}, creds.UnavailableError(errors.New("locked"))
+	}
+	v, ok := s.m[id]
+	if !ok {
+		return v, creds.ErrNotFound
+	}
+	return v, nil
+}
+func (s *secrets) Set(_ context.Context, id string, v creds.Secret) error { s.m[id] = v; return nil }
+func (s *secrets) Delete(_ context.Context, id string) error            { delete(s.m, id); return nil }
+func (s *secrets) Describe() string                                     { return "memory" }
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+const dur = 5 * time.Hour
+
+func setup(t *testing.T, names ...string) (*pool.Pool, *recorder, *secrets, []account.Account) {
+	t.Helper()
+	rec := &recorder{}
+	sec := &secrets{m: map[string]creds.Secret{}}
+	p := pool.New(rec, events.NewBus())
+	var list []account.Account
+	for i, n := range names {
+		a := account.Account{ID: "id-" + n, Name: n, Kind: account.KindAPIKey, CreatedAt: t0.Add(time.Duration(i) * time.Second), Utilization: -1}
+		sec.m[a.ID] = creds.Secret{APIKey: "key-" + n}
+		list = append(list, a)
+	}
+	p.Load(context.Background(), list, sec, nil)
+	return p, rec, sec, list
+}
+
+func names(c []pool.Candidate) []string {
+	out := make([]string, len(c))
+	for i, x := range c {
+		out[i] = x.Name
+	}
+	return out
+}
+
+func TestPickCarriesSecretsInStrategyOrder(t *testing.T) {
+	t.Parallel()
+	p, _, _, _ := setup(t, "a", "b")
+	c := p.Pick(t0, dur)
+	if len(c) != 2 || c[0].Name != "a" || c[0].Secret.APIKey != "key-a" || c[1].Name != "b" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestServedStartsSessionsAndCounts(t *testing.T) {
+	t.Parallel()
+	p, rec, _, _ := setup(t, "a", "b")
+	p.Served("id-a", t0, dur, "")
+	p.Served("id-a", t0.Add(time.Minute), dur, "")
+	v := p.Views(t0.Add(time.Minute), dur)[0]
+	if v.Name != "a" || v.Status != account.StatusActive || !v.SessionStart.Equal(t0) || v.SessionRequests != 2 || v.TotalRequests != 2 {
+		t.Fatalf("%+v", v)
+	}
+	if n := rec.events("session_started"); n != 1 {
+		t.Errorf("%d session_started events, want 1", n)
+	}
+	// Failover to b starts b's session even though a's is unexpired.
+	p.Served("id-b", t0.Add(2*time.Minute), dur, "a")
+	if c := p.Pick(t0.Add(3*time.Minute), dur); c[0].Name != "b" {
+		t.Fatalf("after failover the candidate must be active: %v", names(c))
+	}
+	if n := rec.events("session_started"); n != 2 {
+		t.Errorf("%d session_started events, want 2", n)
+	}
+}
+
+func TestLimitsTakeAccountsOutUntilTheyPass(t *testing.T) {
+	t.Parallel()
+	p, rec, _, _ := setup(t, "a", "b", "c")
+	p.RateLimited("id-a", t0, t0.Add(time.Hour))
+	p.Cooldown("id-b", t0, t0.Add(30*time.Second))
+	if c := names(p.Pick(t0, dur)); len(c) != 1 || c[0] != "c" {
+		t.Fatalf("%v", c)
+	}
+	if c := names(p.Pick(t0.Add(31*time.Second), dur)); len(c) != 2 || c[0] != "b" {
+		t.Fatalf("after cooldown: %v", c)
+	}
+	if earliest, all := p.EarliestRecovery(t0); all || !earliest.Equal(t0.Add(time.Hour)) {
+		t.Errorf("EarliestRecovery = %v, %v", earliest, all)
+	}
+	p.RateLimited("id-b", t0, t0.Add(2*time.Hour))
+	p.RateLimited("id-c", t0, t0.Add(3*time.Hour))
+	if earliest, all := p.EarliestRecovery(t0); !all || !earliest.Equal(t0.Add(time.Hour)) {
+		t.Errorf("EarliestRecovery = %v, %v; want all limited, earliest in 1 h", earliest, all)
+	}
+	if rec.events("rate_limited") != 3 || rec.events("cooldown") != 1 {
+		t.Errorf("events not recorded")
+	}
+}
+
+func TestLoadMergesSettingsAndKeepsRuntimeState(t *testing.T) {
+	t.Parallel()
+	p, _, sec, list := setup(t, "a", "b")
+	p.Served("id-a", t0, dur, "")
+	p.NeedsLogin("id-b", t0)
+	// Another process renames a, pauses it and logs b in again.
+	list[0].Name, list[0].Paused = "renamed", true
+	list[1].CredVersion = 1
+	sec.m["id-b"] = creds.Secret{APIKey: "new-key-b"}
+	p.Load(context.Background(), list, sec, nil)
+	views := p.Views(t0, dur)
+	byName := map[string]pool.View{}
+	for _, v := range views {
+		byName[v.Name] = v
+	}
+	a, b := byName["renamed"], byName["b"]
+	if a.Status != account.StatusPaused || a.TotalRequests != 1 || !a.SessionStart.Equal(t0) {
+		t.Errorf("a lost its runtime state or settings: %+v", a)
+	}
+	if b.Status != account.StatusAvailable || b.NeedsLogin {
+		t.Errorf("a new credential must clear needs_login: %+v", b)
+	}
+	if c := p.Pick(t0, dur); len(c) != 1 || c[0].Secret.APIKey != "new-key-b" {
+		t.Errorf("new secret not loaded: %+v", c)
+	}
+	// Removal drops the account and its secret.
+	p.Load(context.Background(), list[1:], sec, nil)
+	if p.Len() != 1 {
+		t.Errorf("Len = %d after removal", p.Len())
+	}
+}
+
+func TestAccountWithUnreadableSecretCannotServe(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	sec := &secrets{m: map[string]creds.Secret{}, fail: true}
+	p := pool.New(rec, events.NewBus())
+	p.Load(context.Background(), []account.Account{{ID: "x", Name: "x", Kind: account.KindAPIKey}}, sec, nil)
+	if c := p.Pick(t0, dur); len(c) != 0 {
+		t.Fatalf("picked %v without a credential", names(c))
+	}
+	if total, avail := p.Summary(t0); total != 1 || avail != 0 {
+		t.Errorf("Summary = %d, %d", total, avail)
+	}
+	sec.fail = false
+	sec.m["x"] = creds.Secret{APIKey: "k"}
+	p.Load(context.Background(), []account.Account{{ID: "x", Name: "x", Kind: account.KindAPIKey}}, sec, nil)
+	if c := p.Pick(t0, dur); len(c) != 1 {
+		t.Fatalf("a later load must retry the credential")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	p, _, sec, list := setup(t, "a", "b", "c")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 200 {
+				now := t0.Add(time.Duration(j) * time.Second)
+				if c := p.Pick(now, dur); len(c) > 0 {
+					p.Served(c[0].ID, now, dur, "")
+				}
+				if j%50 == 0 {
+					p.RateLimited(list[i%3].ID, now, now.Add(time.Second))
+					p.Load(context.Background(), list, sec, nil)
+				}
+				p.Views(now, dur)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,254 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+)
+
+// checkStatus compares an account's status in GET /api/accounts.
+func checkStatus(t *testing.T, accounts map[string]accountJSON, name, want string) {
+	t.Helper()
+	a, ok := accounts[name]
+	if !ok {
+		t.Fatalf("GET /api/accounts has no account %q", name)
+	}
+	if a.Status != want {
+		t.Errorf("account %s: status %q, want %q (%+v)", name, a.Status, want, a)
+	}
+}
+
+// within checks that got lies in [lo, hi].
+func within(t *testing.T, what string, got, lo, hi time.Time) {
+	t.Helper()
+	if got.Before(lo) || got.After(hi) {
+		t.Errorf("%s = %s, want between %s and %s", what, got.Format(time.RFC3339), lo.Format(time.RFC3339), hi.Format(time.RFC3339))
+	}
+}
+
+// TestStickySessionAndRateLimitFailover: all requests stay on a; a 429 moves
+// the session to b without the client noticing, and b keeps it when a recovers.
+func TestStickySessionAndRateLimitFailover(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	keyA, keyB := in.Keys["a"], in.Keys["b"]
+
+	for range 3 {
+		in.mustServeFrom(t, "a")
+	}
+	for _, s := range seenMessages(in.Fake) {
+		if s.Credential != keyA {
+			t.Fatalf("while a's session runs, the fake saw another credential: %q", s.Credential)
+		}
+	}
+	accts, names := in.accounts(t)
+	checkStatus(t, accts, "a", "active")
+	checkStatus(t, accts, "b", "available")
+	if accts["a"].SessionRequests != 3 {
+		t.Errorf("a: session_requests = %d, want 3", accts["a"].SessionRequests)
+	}
+	if len(names) != 2 || names[0] != "a" {
+		t.Errorf("GET /api/accounts order = %v, want a first (strategy order)", names)
+	}
+
+	// a is rate-limited for a short while, so that we can watch it recover.
+	const limit = 2 * time.Second
+	before := time.Now()
+	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: http.StatusTooManyRequests, RetryAfter: strconv.Itoa(int(limit / time.Second))})
+	r := in.mustServeFrom(t, "b")
+	after := time.Now()
+	if !strings.Contains(string(r.Body), fakeanthropic.ReplyText) {
+		t.Errorf("failover answer = %s, want the fake's reply", r.Body)
+	}
+	seen := seenMessages(in.Fake)
+	if n := len(seen); n != 5 || seen[3].Credential != keyA || seen[3].Status != http.StatusTooManyRequests ||
+		seen[4].Credential != keyB || seen[4].Status != http.StatusOK {
+		t.Fatalf("the fake should have seen a 429 on a then a 200 on b; saw %s", describeSeen(in, seen))
+	}
+
+	accts, _ = in.accounts(t)
+	checkStatus(t, accts, "a", "rate_limited")
+	checkStatus(t, accts, "b", "active")
+	if until := accts["a"].RateLimitedUntil; until == nil {
+		t.Errorf("a: rate_limited_until is null while rate-limited")
+	} else {
+		// RFC 3339 in the API has whole seconds.
+		within(t, "a: rate_limited_until", *until, before.Add(limit).Truncate(time.Second), after.Add(limit))
+	}
+
+	row := in.waitForRow(t, "b", http.StatusOK)
+	if row.Failovers != 1 {
+		t.Errorf("failover row: failovers = %d, want 1", row.Failovers)
+	}
+
+	// a recovers: its limit is lifted upstream and its rate_limited_until passes.
+	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{})
+	eventually(t, limit+5*time.Second, "a available again", func() error {
+		accts, _ := in.accounts(t)
+		if s := accts["a"].Status; s != "available" {
+			return fmt.Errorf("a is %q", s)
+		}
+		return nil
+	})
+	in.Fake.ResetRequests()
+	for range 3 {
+		in.mustServeFrom(t, "b")
+	}
+	for _, s := range seenMessages(in.Fake) {
+		if s.Credential != keyB {
+			t.Fatalf("after a recovered, a request went to a (the session must stay on b): %s", describeSeen(in, seenMessages(in.Fake)))
+		}
+	}
+	accts, _ = in.accounts(t)
+	checkStatus(t, accts, "b", "active")
+	checkStatus(t, accts, "a", "available")
+	checkClientKeyNeverForwarded(t, in.Fake)
+}
+
+// TestOverloadCooldownFailover: a 529 puts a into a 30 s cooldown and b serves.
+func TestOverloadCooldownFailover(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	keyA, keyB := in.Keys["a"], in.Keys["b"]
+	in.mustServeFrom(t, "a")
+
+	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: fakeanthropic.StatusOverloaded})
+	before := time.Now()
+	in.mustServeFrom(t, "b")
+	after := time.Now()
+
+	seen := seenMessages(in.Fake)
+	if n := len(seen); n != 3 || seen[1].Credential != keyA || seen[1].Status != fakeanthropic.StatusOverloaded ||
+		seen[2].Credential != keyB || seen[2].Status != http.StatusOK {
+		t.Fatalf("the fake should have seen a 529 on a then a 200 on b; saw %s", describeSeen(in, seen))
+	}
+	var list []map[string]any
+	in.getJSON(t, "/api/accounts", &list)
+	byName := map[string]map[string]any{}
+	for _, a := range list {
+		byName[a["name"].(string)] = a
+	}
+	if s := byName["a"]["status"]; s != "cooldown" {
+		t.Errorf("a: status %v, want cooldown", s)
+	}
+	if s := byName["b"]["status"]; s != "active" {
+		t.Errorf("b: status %v, want active", s)
+	}
+	if s, ok := byName["a"]["cooldown_until"].(string); ok {
+		until, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Errorf("a: cooldown_until %q: %v", s, err)
+		} else {
+			within(t, "a: cooldown_until", until, before.Add(30*time.Second).Truncate(time.Second), after.Add(30*time.Second))
+		}
+	} else {
+		t.Logf("a: no cooldown_until in GET /api/accounts (not required by SPEC §5): %v", byName["a"])
+	}
+	if byName["a"]["rate_limited_until"] != nil {
+		t.Errorf("a: rate_limited_until = %v after a 529, want null", byName["a"]["rate_limited_until"])
+	}
+
+	// The next request stays on b: a is cooling down and b holds the session.
+	in.mustServeFrom(t, "b")
+}
+
+// TestAllRateLimited: when every account answers 429 the client gets 429 with
+// retry-after (seconds to the earliest reset) and an Anthropic-style body.
+func TestAllRateLimited(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{Status: http.StatusTooManyRequests, RetryAfter: "120"})
+	in.Fake.SetBehavior(in.Keys["b"], fakeanthropic.Behavior{Status: http.StatusTooManyRequests, RetryAfter: "60"})
+
+	r := in.message(t)
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("POST /v1/messages with every account limited: %s, want 429", r)
+	}
+	ra, err := strconv.Atoi(r.Header.Get("retry-after"))
+	if err != nil || ra < 55 || ra > 61 {
+		t.Errorf("retry-after = %q, want about 60 (seconds to b's reset, the earliest)", r.Header.Get("retry-after"))
+	}
+	var body struct {
+		Type  string `json:"type"`
+		Error struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		t.Fatalf("429 body %s: %v", r.Body, err)
+	}
+	if body.Type != "error" || body.Error.Type != "rate_limit_error" || body.Error.Message == "" {
+		t.Errorf("429 body = %s, want {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":…}}", r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("429 Content-Type = %q, want application/json", ct)
+	}
+
+	accts, _ := in.accounts(t)
+	checkStatus(t, accts, "a", "rate_limited")
+	checkStatus(t, accts, "b", "rate_limited")
+	if until := accts["b"].RateLimitedUntil; until == nil {
+		t.Errorf("b: rate_limited_until is null")
+	} else if reset := until.UTC().Format(time.RFC3339); !strings.Contains(body.Error.Message, reset) {
+		t.Errorf("429 message %q does not name the earliest reset (b's, %s)", body.Error.Message, reset)
+	}
+	if got := len(seenMessages(in.Fake)); got != 2 {
+		t.Errorf("the fake saw %d requests, want 2 (one per account)", got)
+	}
+
+	// Nothing is available now: the next request is answered without asking upstream.
+	in.Fake.ResetRequests()
+	r = in.message(t)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("retry-after") == "" {
+		t.Errorf("second request with every account limited: %s (retry-after %q), want 429 with retry-after", r, r.Header.Get("retry-after"))
+	}
+	if got := len(seenMessages(in.Fake)); got != 0 {
+		t.Errorf("the fake saw %d requests while every account was known to be limited, want 0", got)
+	}
+}
+
+// TestConnectionResetFailover: a connection reset on a before any answer
+// sends the request to b; a is not marked limited.
+func TestConnectionResetFailover(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	in.mustServeFrom(t, "a")
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{ResetConnection: true})
+
+	r := in.mustServeFrom(t, "b")
+	if !strings.Contains(string(r.Body), fakeanthropic.ReplyText) {
+		t.Errorf("answer after the reset = %s, want the fake's reply", r.Body)
+	}
+	seen := seenMessages(in.Fake)
+	if n := len(seen); n < 3 || seen[n-1].Credential != in.Keys["b"] || seen[n-2].Credential != in.Keys["a"] {
+		t.Fatalf("the fake should have seen a (reset) then b; saw %s", describeSeen(in, seen))
+	}
+	accts, _ := in.accounts(t)
+	checkStatus(t, accts, "b", "active")
+	checkStatus(t, accts, "a", "available")
+
+}
+
+// describeSeen lists the requests the fake saw by account name and status.
+func describeSeen(in *instance, seen []fakeanthropic.Seen) string {
+	byKey := map[string]string{}
+	for name, key := range in.Keys {
+		byKey[key] = name
+	}
+	var parts []string
+	for _, s := range seen {
+		who := byKey[s.Credential]
+		if who == "" {
+			who = fmt.Sprintf("unknown credential %q", s.Credential)
+		}
+		parts = append(parts, fmt.Sprintf("%s→%d", who, s.Status))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
