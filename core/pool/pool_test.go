@@ -56,8 +56,8 @@ func (s *secrets) Get(_ context.Context, id string) (creds.Secret, error) {
 	return v, nil
 }
 func (s *secrets) Set(_ context.Context, id string, v creds.Secret) error { s.m[id] = v; return nil }
-func (s *secrets) Delete(_ context.Context, id string) error            { delete(s.m, id); return nil }
-func (s *secrets) Describe() string                                     { return "memory" }
+func (s *secrets) Delete(_ context.Context, id string) error              { delete(s.m, id); return nil }
+func (s *secrets) Describe() string                                       { return "memory" }
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
