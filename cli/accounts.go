@@ -14,6 +14,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/accounts"
 	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/store"
 )
@@ -51,7 +52,7 @@ func (o *offline) Close() { o.db.Close() }
 
 func accountsCmd(env *Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("accounts needs a subcommand: list, add, pause, resume, remove")
+		return usagef("accounts needs a subcommand: list, add, login, pause, resume, remove")
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -59,6 +60,8 @@ func accountsCmd(env *Env, args []string) error {
 		return accountsList(env, rest)
 	case "add":
 		return accountsAdd(env, rest)
+	case "login":
+		return accountsLogin(env, rest)
 	case "pause", "resume", "remove", "rm":
 		return accountsSimple(env, sub, rest)
 	}
@@ -99,7 +102,7 @@ func accountsList(env *Env, args []string) error {
 
 func printAccounts(w io.Writer, views []pool.View, now time.Time) {
 	if len(views) == 0 {
-		fmt.Fprintln(w, "No accounts yet. Add one with `claudeflare accounts add NAME --api-key-stdin`.")
+		fmt.Fprintln(w, "No accounts yet. Add one with `claudeflare accounts add NAME` (browser login) or `--api-key-stdin`.")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
@@ -146,6 +149,8 @@ func roundDur(d time.Duration) string {
 func accountsAdd(env *Env, args []string) error {
 	fs := flag.NewFlagSet("accounts add", flag.ContinueOnError)
 	keyStdin := fs.Bool("api-key-stdin", false, "read an API key from standard input")
+	mode := fs.String("mode", "", "browser login: claude (Pro/Max, the default) or console (makes an API key)")
+	manual := fs.Bool("manual", false, "browser login: paste the code shown after logging in")
 	prioFlag := fs.String("priority", "0", "0…100, lower is used first")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -159,7 +164,13 @@ func accountsAdd(env *Env, args []string) error {
 		return err
 	}
 	if !*keyStdin {
-		return usagef("browser login is not available yet: add an API-key account with --api-key-stdin")
+		if *mode != "" && *mode != "claude" && *mode != "console" {
+			return usagef("--mode must be claude or console, got %q", *mode)
+		}
+		return browserLogin(env, oauth.Request{Name: pos[0], Mode: *mode, Priority: prio, Manual: *manual})
+	}
+	if *mode != "" || *manual {
+		return usagef("--mode and --manual are for browser logins, not --api-key-stdin")
 	}
 	key, err := readKey(env.Stdin)
 	if err != nil {

@@ -37,6 +37,8 @@ type Env struct {
 	Stderr    io.Writer
 	Tray      TrayFunc
 	Transport http.RoundTripper // upstream transport (tests); nil for the default
+	// OpenBrowser opens login pages (tests); nil for platform/browser.Open.
+	OpenBrowser func(url string) error
 }
 
 // usageError makes the command exit 2.
@@ -52,7 +54,10 @@ Usage:
   claudeflare                                   the tray app
   claudeflare serve [--port N] [--host H]       the proxy and API without a UI
   claudeflare accounts list [--json]
+  claudeflare accounts add NAME [--mode claude|console] [--priority N] [--manual]
+                                                log in through the browser
   claudeflare accounts add NAME --api-key-stdin [--priority N]
+  claudeflare accounts login NAME [--manual]    log an account in again
   claudeflare accounts pause|resume|remove NAME
   claudeflare config show
   claudeflare config set KEY VALUE
@@ -146,7 +151,7 @@ func (env *Env) newCore(ctx context.Context, overrides map[string]string, log *s
 	}
 	return core.New(ctx, core.Options{
 		Home: home, Lookup: env.Lookup, Overrides: overrides, OpenCreds: openCreds(home),
-		Version: Version, Log: log, Transport: env.Transport,
+		Version: Version, Log: log, Transport: env.Transport, OpenBrowser: env.opener(),
 	})
 }
 

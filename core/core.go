@@ -19,6 +19,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/metrics"
 	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/proxy"
@@ -46,6 +47,7 @@ type Core struct {
 	cfg      *config.Manager
 	db       *store.DB
 	writer   *store.Writer
+	metrics  *metrics.Metrics
 	bus      *events.Bus
 	pool     *pool.Pool
 	accounts *accounts.Service
@@ -98,16 +100,19 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	c.writer = store.NewWriter(c.db, store.WriterOptions{OnError: func(err error) {
 		c.log.Error("request log: rows could not be written and are counted as lost", "err", err)
 	}})
-	c.pool = pool.New(c.writer, c.bus)
+	rec := c.initMetrics() // the writer, observed by the metrics
+	c.pool = pool.New(rec, c.bus)
+	c.pool.SetNow(opts.Now)
 	c.accounts = &accounts.Service{DB: c.db, Creds: credsProxy{c}, Now: opts.Now}
 	c.initOAuth(endpoints)
 	c.proxy = proxy.New(proxy.Options{
-		Pool: c.pool, Config: cfg.Get, Recorder: c.writer, Bus: c.bus,
+		Pool: c.pool, Config: cfg.Get, Recorder: rec, Bus: c.bus,
 		Transport: opts.Transport, Tokens: c.tokens, Now: opts.Now, Log: c.log,
 	})
 	deps := api.Deps{
 		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus, Proxy: c.proxy,
 		Version: opts.Version, Now: opts.Now, Reload: c.Reload, ClientKey: c.clientKey.get,
+		Metrics: c.metrics.Handler(),
 	}
 	deps.Extra = c.extraRoutes(deps)
 	c.handler = api.New(deps)
@@ -156,6 +161,7 @@ func (c *Core) Start(ctx context.Context) error {
 		})
 	})
 	c.background(func() { c.watchAccounts(bgctx) })
+	c.background(func() { c.retain(bgctx) })
 	return nil
 }
 
@@ -167,6 +173,7 @@ func (c *Core) background(f func()) {
 // Shutdown stops listening, lets requests in flight finish (until ctx ends),
 // then flushes the request log and closes the database.
 func (c *Core) Shutdown(ctx context.Context) error {
+	c.logins.CancelAll()
 	var errs []error
 	if c.started {
 		errs = append(errs, c.listener.shutdown(ctx))

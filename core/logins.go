@@ -36,6 +36,15 @@ func (c *Core) initOAuth(ep oauth.Endpoints) {
 	}}
 }
 
+// Probe checks the current credential store when it can check itself (the
+// keychain), so a login fails before the browser opens if it cannot be saved.
+func (p credsProxy) Probe(ctx context.Context) error {
+	if pr, ok := p.c.credStore().(oauth.Prober); ok {
+		return pr.Probe(ctx)
+	}
+	return nil
+}
+
 // extraRoutes registers the API routes that live outside package api's own
 // list: the OAuth login endpoints.
 func (c *Core) extraRoutes(d api.Deps) func(*http.ServeMux) {

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -94,6 +96,9 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 		}
 		return nil
 	})
+	if creds, err := os.ReadFile(filepath.Join(sb.Home, "credentials.json")); err != nil || strings.Contains(string(creds), keyC) {
+		t.Errorf("c's key is still in credentials.json after accounts remove (%v)", err)
+	}
 	// Only paused accounts are left: 503 naming what to do.
 	r := in.message(t)
 	if r.Status != 503 || !strings.Contains(string(r.Body), "api_error") || !strings.Contains(string(r.Body), "resume") {
@@ -129,5 +134,97 @@ func TestNoAccountsPassThrough(t *testing.T) {
 	}
 	if seen := seenMessages(sb.Fake); len(seen) != 1 || seen[0].Credential != own {
 		t.Errorf("pass-through: the fake did not see the client's own key")
+	}
+}
+
+// TestAPIAccountLifecycle: add, rename, reprioritise, pause, resume and
+// delete accounts through the API; each change applies to the next request.
+func TestAPIAccountLifecycle(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, fakeanthropic.Options{})
+	in := sb.serve(t)
+	keyA, keyB := sb.Fake.IssueAPIKey(), sb.Fake.IssueAPIKey()
+	sb.Keys["a"], sb.Keys["b"] = keyA, keyB
+
+	decode := func(r response) accountJSON {
+		t.Helper()
+		var a accountJSON
+		if err := json.Unmarshal(r.Body, &a); err != nil {
+			t.Fatalf("account body %s: %v", r.Body, err)
+		}
+		for _, key := range []string{keyA, keyB} {
+			if strings.Contains(string(r.Body), key) {
+				t.Errorf("an API answer shows a key: %s", r.Body)
+			}
+		}
+		return a
+	}
+	r := in.do(t, "POST", "/api/accounts", map[string]any{"name": "a", "api_key": keyA, "priority": 10})
+	if r.Status != 201 {
+		t.Fatalf("POST /api/accounts a: %s, want 201", r)
+	}
+	if a := decode(r); a.Name != "a" || a.Kind != "api_key" || a.Priority != 10 || a.Status != "available" || a.ID == "" {
+		t.Errorf("POST /api/accounts a answered %+v", a)
+	}
+	r = in.do(t, "POST", "/api/accounts", map[string]any{"name": "b", "api_key": keyB})
+	if r.Status != 201 {
+		t.Fatalf("POST /api/accounts b: %s, want 201", r)
+	}
+	if b := decode(r); b.Priority != 0 {
+		t.Errorf("b: priority %d, want the default 0", b.Priority)
+	}
+	if _, names := in.accounts(t); strings.Join(names, ",") != "b,a" {
+		t.Errorf("GET /api/accounts order = %v, want b (priority 0) before a (priority 10)", names)
+	}
+	in.mustServeFrom(t, "b")
+
+	// A better priority does not take a running session away.
+	if r := in.do(t, "PATCH", "/api/accounts/a", map[string]any{"priority": 0}); r.Status != 200 || decode(r).Priority != 0 {
+		t.Errorf("PATCH /api/accounts/a priority 0: %s", r)
+	}
+	in.mustServeFrom(t, "b")
+
+	// Renaming keeps the key.
+	if r := in.do(t, "PATCH", "/api/accounts/b", map[string]any{"name": "bee"}); r.Status != 200 || decode(r).Name != "bee" {
+		t.Errorf("PATCH /api/accounts/b name bee: %s", r)
+	}
+	in.mustServeFrom(t, "bee")
+	if seen := seenMessages(sb.Fake); seen[len(seen)-1].Credential != keyB {
+		t.Errorf("after the rename, bee's request did not carry b's key")
+	}
+
+	r = in.do(t, "POST", "/api/accounts/bee/pause", nil)
+	if a := decode(r); r.Status != 200 || !a.Paused || a.Status != "paused" {
+		t.Errorf("POST /api/accounts/bee/pause: %s", r)
+	}
+	in.mustServeFrom(t, "a")
+	r = in.do(t, "POST", "/api/accounts/bee/resume", nil)
+	if a := decode(r); r.Status != 200 || a.Paused || a.Status != "available" {
+		t.Errorf("POST /api/accounts/bee/resume: %s", r)
+	}
+	in.mustServeFrom(t, "a") // a holds the session now
+
+	if r := in.do(t, "DELETE", "/api/accounts/a", nil); r.Status != 204 {
+		t.Errorf("DELETE /api/accounts/a: %s, want 204", r)
+	}
+	if _, names := in.accounts(t); strings.Join(names, ",") != "bee" {
+		t.Errorf("after DELETE a: accounts %v, want [bee]", names)
+	}
+	creds, err := os.ReadFile(filepath.Join(sb.Home, "credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(creds), keyA) {
+		t.Errorf("a's key is still in credentials.json after DELETE")
+	}
+	if !strings.Contains(string(creds), keyB) {
+		t.Errorf("bee's key is gone from credentials.json")
+	}
+	in.mustServeFrom(t, "bee")
+
+	res := sb.mustCLI(t, "", "accounts", "list", "--json")
+	var listed []accountJSON
+	if err := json.Unmarshal([]byte(res.Stdout), &listed); err != nil || len(listed) != 1 || listed[0].Name != "bee" {
+		t.Errorf("accounts list --json after the API changes: %s", res)
 	}
 }

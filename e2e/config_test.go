@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +46,13 @@ func TestConfigSetAppliesLive(t *testing.T) {
 		}
 		return nil
 	})
+
+	if st, err := os.Stat(sb.ConfigPath()); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("config.json after config set: %v, want mode 0600", st.Mode())
+	}
+	if st, err := os.Stat(filepath.Join(sb.Home, "credentials.json")); err == nil && st.Mode().Perm() != 0o600 {
+		t.Errorf("credentials.json: mode %v, want 0600", st.Mode().Perm())
+	}
 
 	// config show agrees, with the source.
 	show := sb.mustCLI(t, "", "config", "show")
@@ -81,6 +92,7 @@ func TestConfigSetBadValue(t *testing.T) {
 		{"allow_remote", "maybe"},
 		{"upstream_url", "not a url"},
 		{"no_such_key", "1"},
+		{"upstream_url", "http://127.0.0.1:1"}, // set by CLAUDEFLARE_UPSTREAM_URL
 	} {
 		res := sb.CLI(t, "", "config", "set", tc.key, tc.value)
 		if res.Code == 0 {
@@ -162,14 +174,40 @@ func TestServeRefusesBadEnvironment(t *testing.T) {
 	}
 }
 
-// TestConfigSetPortMovesListener: `config set port N` re-binds the listener.
+// TestConfigSetPortMovesListener: `config set port N` re-binds the listener:
+// the new port answers, a stream in flight on the old one finishes, then the
+// old one stops listening.
 func TestConfigSetPortMovesListener(t *testing.T) {
 	t.Parallel()
-	sb := newSandbox(t, fakeanthropic.Options{})
+	const chunks = 12
+	sb := newSandbox(t, fakeanthropic.Options{EventDelay: 100 * time.Millisecond, StreamChunks: chunks})
 	sb.addAccount(t, "a")
 	in := sb.serve(t)
 	oldURL := in.URL()
 	in.mustServeFrom(t, "a")
+
+	// A slow stream on the old port, in flight during the move.
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", oldURL+"/v1/messages", bytes.NewReader(messagesBody(true)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", clientKey)
+	resp, err := in.client.Do(req)
+	if err != nil {
+		t.Fatalf("starting a stream: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("starting a stream: %s", resp.Status)
+	}
+	streamed := make(chan string, 1)
+	go func() {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			b = append(b, "\n[read error: "+err.Error()+"]"...)
+		}
+		streamed <- string(b)
+	}()
 
 	newPort := freePort(t)
 	sb.mustCLI(t, "", "config", "set", "port", strconv.Itoa(newPort))
@@ -192,6 +230,11 @@ func TestConfigSetPortMovesListener(t *testing.T) {
 	}
 	in.mustServeFrom(t, "a")
 
+	body := <-streamed
+	if !strings.Contains(body, "event: message_stop") || !strings.Contains(body, fmt.Sprintf("chunk-%d ", chunks-1)) {
+		t.Errorf("the stream in flight during the move did not finish:\n%s", body)
+	}
+
 	// The old listener stops accepting once it is drained.
 	oldAddr := strings.TrimPrefix(oldURL, "http://")
 	eventually(t, 5*time.Second, "the old port stops listening", func() error {
@@ -202,4 +245,82 @@ func TestConfigSetPortMovesListener(t *testing.T) {
 		c.Close()
 		return fmt.Errorf("%s still accepts connections", oldAddr)
 	})
+}
+
+// TestHandEditedConfig: a hand edit of config.json applies live; a bad one is
+// reported and leaves both the file and the running configuration alone.
+func TestHandEditedConfig(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, fakeanthropic.Options{})
+	sb.addAccount(t, "a")
+	in := sb.serve(t)
+
+	sb.setConfigKeys(t, map[string]any{"session_duration_ms": 90000, "x_unknown_key": "kept"})
+	eventually(t, liveDeadline, "hand edit applied", func() error {
+		var cfg configJSON
+		in.getJSON(t, "/api/config", &cfg)
+		if cfg.SessionDurationMS != 90000 || cfg.Sources["session_duration_ms"] != "file" {
+			return fmt.Errorf("session_duration_ms = %d (%s)", cfg.SessionDurationMS, cfg.Sources["session_duration_ms"])
+		}
+		return nil
+	})
+
+	bad := []byte(`{"port": ` + strconv.Itoa(mustPort(t, in)) + `, "session_duration_ms": "soon", "x_unknown_key": "kept"}`)
+	sb.writeConfig(t, bad)
+	// Once serve has reported the bad file, it must still run on the old configuration.
+	eventually(t, 3*time.Second, "the bad file reported by serve", func() error {
+		if !hasLine(in.stderr.String(), sb.ConfigPath(), "session_duration_ms", "soon") {
+			return fmt.Errorf("serve's log does not name session_duration_ms yet:\n%s", in.stderr)
+		}
+		return nil
+	})
+	var cfg configJSON
+	in.getJSON(t, "/api/config", &cfg)
+	if cfg.SessionDurationMS != 90000 {
+		t.Errorf("after a bad hand edit, session_duration_ms = %d, want 90000 (kept)", cfg.SessionDurationMS)
+	}
+	in.mustServeFrom(t, "a")
+	if got := sb.readConfig(t); !bytes.Equal(got, bad) {
+		t.Errorf("the bad config.json was replaced by %s", got)
+	}
+
+	// `config set` keeps keys it does not know.
+	sb.writeConfig(t, []byte(`{"port": `+strconv.Itoa(mustPort(t, in))+`, "x_unknown_key": "kept"}`))
+	sb.mustCLI(t, "", "config", "set", "retention_days", "7")
+	if got := string(sb.readConfig(t)); !strings.Contains(got, `"x_unknown_key"`) || !strings.Contains(got, "kept") {
+		t.Errorf("config set dropped an unknown key: %s", got)
+	}
+	eventually(t, liveDeadline, "retention_days applied", func() error {
+		var cfg configJSON
+		in.getJSON(t, "/api/config", &cfg)
+		if cfg.RetentionDays != 7 || cfg.SessionDurationMS != 18000000 {
+			return fmt.Errorf("retention_days = %d, session_duration_ms = %d", cfg.RetentionDays, cfg.SessionDurationMS)
+		}
+		return nil
+	})
+}
+
+// mustPort is the port serve listens on.
+func mustPort(t *testing.T, in *instance) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(strings.TrimPrefix(in.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// hasLine reports whether one line of text contains every part.
+func hasLine(text string, parts ...string) bool {
+	for line := range strings.Lines(text) {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

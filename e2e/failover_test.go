@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,7 +62,7 @@ func TestStickySessionAndRateLimitFailover(t *testing.T) {
 	}
 
 	// a is rate-limited for a short while, so that we can watch it recover.
-	const limit = 2 * time.Second
+	const limit = 3 * time.Second
 	before := time.Now()
 	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: http.StatusTooManyRequests, RetryAfter: strconv.Itoa(int(limit / time.Second))})
 	r := in.mustServeFrom(t, "b")
@@ -82,10 +86,26 @@ func TestStickySessionAndRateLimitFailover(t *testing.T) {
 		within(t, "a: rate_limited_until", *until, before.Add(limit).Truncate(time.Second), after.Add(limit))
 	}
 
+	var health struct {
+		Status    string `json:"status"`
+		Strategy  string `json:"strategy"`
+		Accounts  int    `json:"accounts"`
+		Available int    `json:"available"`
+	}
+	in.getJSON(t, "/health", &health)
+	if health.Status != "ok" || health.Strategy != "session" || health.Accounts != 2 || health.Available != 1 {
+		t.Errorf("/health while a is rate-limited = %+v, want ok, session, 2 accounts, 1 available", health)
+	}
+
+	if !bytes.Equal(seen[3].Body, seen[4].Body) || !bytes.Equal(seen[4].Body, messagesBody(false)) {
+		t.Errorf("the body sent to b differs from the client's (or from the one sent to a)")
+	}
+
 	row := in.waitForRow(t, "b", http.StatusOK)
 	if row.Failovers != 1 {
 		t.Errorf("failover row: failovers = %d, want 1", row.Failovers)
 	}
+	checkUsageRow(t, row, seen[4].Body, false)
 
 	// a recovers: its limit is lifted upstream and its rate_limited_until passes.
 	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{})
@@ -251,4 +271,184 @@ func describeSeen(in *instance, seen []fakeanthropic.Seen) string {
 		parts = append(parts, fmt.Sprintf("%s→%d", who, s.Status))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// TestFailoverTable walks the rest of SPEC §4's failover table: which
+// upstream answers move the request to b, and which go to the client as they are.
+func TestFailoverTable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		a, b     fakeanthropic.Behavior
+		status   int    // what the client gets
+		account  string // x-claudeflare-account
+		statusA  string // a's status afterwards
+		upstream int    // requests the fake sees
+	}{
+		{"401 on an API key", fakeanthropic.Behavior{Status: 401}, fakeanthropic.Behavior{}, 200, "b", "needs_login", 2},
+		{"403 on an API key", fakeanthropic.Behavior{Status: 403}, fakeanthropic.Behavior{}, 200, "b", "needs_login", 2},
+		{"429 without reset headers", fakeanthropic.Behavior{Status: 429}, fakeanthropic.Behavior{}, 200, "b", "rate_limited", 2},
+		{"500 goes to the client", fakeanthropic.Behavior{Status: 500}, fakeanthropic.Behavior{}, 500, "a", "active", 1},
+		{"400 goes to the client", fakeanthropic.Behavior{Status: 400, Message: "bad request"}, fakeanthropic.Behavior{}, 400, "a", "active", 1},
+		{"404 goes to the client", fakeanthropic.Behavior{Status: 404}, fakeanthropic.Behavior{}, 404, "a", "active", 1},
+		{"529 on both stays a 529", fakeanthropic.Behavior{Status: 529}, fakeanthropic.Behavior{Status: 529}, 529, "b", "cooldown", 2},
+		// Not every account is rate-limited (a cools down): the last answer goes through as it is.
+		{"529 then 429", fakeanthropic.Behavior{Status: 529}, fakeanthropic.Behavior{Status: 429, RetryAfter: "30"}, 429, "b", "cooldown", 2},
+		{"429 then 529", fakeanthropic.Behavior{Status: 429, RetryAfter: "30"}, fakeanthropic.Behavior{Status: 529}, 529, "b", "rate_limited", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := twoAccounts(t)
+			in.Fake.SetBehavior(in.Keys["a"], tc.a)
+			in.Fake.SetBehavior(in.Keys["b"], tc.b)
+			before := time.Now()
+			r := in.message(t)
+			if r.Status != tc.status {
+				t.Fatalf("client got %s, want %d", r, tc.status)
+			}
+			if got := r.Header.Get("x-claudeflare-account"); got != tc.account {
+				t.Errorf("x-claudeflare-account = %q, want %q", got, tc.account)
+			}
+			if tc.status != 200 {
+				// The upstream's own error document, unchanged.
+				var e struct {
+					Type  string `json:"type"`
+					Error struct{ Type string }
+				}
+				if json.Unmarshal(r.Body, &e) != nil || e.Type != "error" || e.Error.Type != fakeanthropic.ErrorType(tc.status) {
+					t.Errorf("client got body %s, want the upstream's %s error", r.Body, fakeanthropic.ErrorType(tc.status))
+				}
+				if !strings.Contains(string(r.Body), `"request_id":"req_`) {
+					t.Errorf("client got body %s, want the upstream's own document (with its request_id)", r.Body)
+				}
+			}
+			if n := len(seenMessages(in.Fake)); n != tc.upstream {
+				t.Errorf("the fake saw %d requests, want %d: %s", n, tc.upstream, describeSeen(in, seenMessages(in.Fake)))
+			}
+			accts, _ := in.accounts(t)
+			checkStatus(t, accts, "a", tc.statusA)
+			if tc.name == "429 without reset headers" {
+				if u := accts["a"].RateLimitedUntil; u == nil {
+					t.Errorf("a: rate_limited_until is null")
+				} else {
+					within(t, "a: rate_limited_until (default 60 s)", *u, before.Add(60*time.Second).Truncate(time.Second), time.Now().Add(60*time.Second))
+				}
+			}
+		})
+	}
+}
+
+// TestClientDisconnect: a client that hangs up cancels the upstream request;
+// its row is written with status 499 and no account is blamed.
+func TestClientDisconnect(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{HangBeforeHeaders: true})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, "POST", in.URL()+"/v1/messages", strings.NewReader(string(messagesBody(true))))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", clientKey)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := in.client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	eventually(t, 5*time.Second, "the request reaches the fake", func() error {
+		if len(seenMessages(in.Fake)) == 0 {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("the request succeeded though the upstream hangs")
+	}
+	row := in.waitForRow(t, "a", 499)
+	if row.Failovers != 0 {
+		t.Errorf("499 row: failovers = %d, want 0", row.Failovers)
+	}
+	if n := len(seenMessages(in.Fake)); n != 1 {
+		t.Errorf("the fake saw %d requests, want 1 (no failover for a client that left)", n)
+	}
+	accts, _ := in.accounts(t)
+	if s := accts["a"].Status; s != "available" && s != "active" {
+		t.Errorf("a: status %q after the client left, want available or active", s)
+	}
+	checkStatus(t, accts, "b", "available")
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{})
+	in.mustServeFrom(t, "a")
+}
+
+// TestConcurrentFailover: a burst of concurrent requests while a is
+// rate-limited all succeed on b, and b's session starts once.
+func TestConcurrentFailover(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	in.mustServeFrom(t, "a")
+	events := in.subscribe(t)
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{Status: http.StatusTooManyRequests, RetryAfter: "600"})
+
+	const n = 20
+	var wg sync.WaitGroup
+	results := make(chan response, n)
+	for range n {
+		wg.Go(func() {
+			body := messagesBody(false)
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", in.URL()+"/v1/messages", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("x-api-key", clientKey)
+			resp, err := in.client.Do(req)
+			if err != nil {
+				results <- response{Status: -1, Body: []byte(err.Error())}
+				return
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			results <- response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+		})
+	}
+	wg.Wait()
+	close(results)
+	for r := range results {
+		if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "b" {
+			t.Errorf("concurrent request: %s (account %q), want 200 from b", r, r.Header.Get("x-claudeflare-account"))
+		}
+	}
+	accts, _ := in.accounts(t)
+	checkStatus(t, accts, "a", "rate_limited")
+	checkStatus(t, accts, "b", "active")
+	if got := accts["b"].SessionRequests; got != n {
+		t.Errorf("b: session_requests = %d, want %d", got, n)
+	}
+
+	// Exactly one session_started (b's) among the events of the burst: read
+	// events until the n requests served by b have been announced.
+	starts, served := 0, 0
+	deadline := time.After(5 * time.Second)
+	for served < n {
+		select {
+		case ev := <-events:
+			d, _ := ev.Data["data"].(map[string]any)
+			switch ev.Name {
+			case "session_started":
+				starts++
+				if d["account"] != "b" {
+					t.Errorf("session_started for %v, want b", d["account"])
+				}
+			case "request":
+				if d["account"] == "b" {
+					served++
+				}
+			}
+		case <-deadline:
+			t.Fatalf("/api/events announced %d of the %d requests served by b", served, n)
+		}
+	}
+	if starts != 1 {
+		t.Errorf("b's session started %d times during the burst, want once", starts)
+	}
 }

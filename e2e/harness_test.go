@@ -211,7 +211,7 @@ func (sb *sandbox) serve(t *testing.T) *instance {
 			return in
 		}
 		lastErr = err
-		if !strings.Contains(err.Error(), "address already in use") {
+		if !errors.Is(err, errPortTaken) && !strings.Contains(err.Error(), "address already in use") {
 			break
 		}
 	}
@@ -266,7 +266,10 @@ func (in *instance) waitHealthy(ctx context.Context, base string) error {
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			switch resp.StatusCode {
+			case http.StatusOK:
+				return in.checkIdentity(ctx, base)
+			case http.StatusUnauthorized: // up, but allow_remote wants the client key even here
 				return nil
 			}
 		}
@@ -278,6 +281,29 @@ func (in *instance) waitHealthy(ctx context.Context, base string) error {
 		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// errPortTaken: the port answered, but for another test's serve.
+var errPortTaken = errors.New("address already in use (by another claudeflare)")
+
+// checkIdentity makes sure the serve answering on base is this one (another
+// test may have taken the port between freePort and the bind): its upstream
+// is this sandbox's own fake.
+func (in *instance) checkIdentity(ctx context.Context, base string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/config", nil)
+	resp, err := in.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET /api/config: %w", err)
+	}
+	defer resp.Body.Close()
+	var cfg configJSON
+	if err := json.NewDecoder(resp.Body).Decode(&cfg); err != nil {
+		return fmt.Errorf("GET /api/config: %w", err)
+	}
+	if cfg.UpstreamURL != in.Fake.URL {
+		return errPortTaken
+	}
+	return nil
 }
 
 // stop sends SIGTERM and waits for the exit; it reports anything but a clean

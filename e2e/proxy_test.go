@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -183,4 +185,135 @@ func TestSDKStreaming(t *testing.T) {
 	// output_tokens must be message_delta's cumulative value (12), not
 	// message_start's (1) nor their sum.
 	checkUsageRow(t, row, seen[0].Body, true)
+}
+
+// TestStreamingIsNotBuffered: SSE events reach the client as the upstream
+// sends them, not when the stream ends.
+func TestStreamingIsNotBuffered(t *testing.T) {
+	t.Parallel()
+	const delay = 150 * time.Millisecond
+	sb := newSandbox(t, fakeanthropic.Options{EventDelay: delay, StreamChunks: 4})
+	sb.addAccount(t, "a")
+	in := sb.serve(t)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	client := in.sdkClient()
+	stream := client.Messages.NewStreaming(ctx, sdkParams())
+	start := time.Now()
+	arrived := map[string]time.Duration{}
+	var msg anthropic.Message
+	for stream.Next() {
+		ev := stream.Current()
+		if _, ok := arrived[ev.Type]; !ok {
+			arrived[ev.Type] = time.Since(start)
+		}
+		if err := msg.Accumulate(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	end := time.Since(start)
+	if got, want := msg.Content[0].Text, fakeanthropic.StreamText(4); got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	// The fake needs 9 × 150 ms after message_start; the first delta must
+	// arrive well before the end.
+	first := arrived["content_block_delta"]
+	if end-first < 4*delay {
+		t.Errorf("the first delta arrived at %s and the stream ended at %s: the proxy buffered the stream (events %v)", first, end, arrived)
+	}
+	if start := arrived["message_start"]; end-start < 7*delay {
+		t.Errorf("message_start arrived at %s, the end at %s: the proxy held message_start back", start, end)
+	}
+}
+
+// TestStreamErrorMidStream: an error event in the middle of a stream reaches
+// the client as it is (the stream had started: no failover), and the row says so.
+func TestStreamErrorMidStream(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	in.Fake.SetBehavior(in.Keys["a"], fakeanthropic.Behavior{FailMidStream: true, Times: 1})
+	r := in.do(t, "POST", "/v1/messages", messagesBody(true),
+		"Content-Type", "application/json", "x-api-key", clientKey, "anthropic-version", "2023-06-01")
+	if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "a" {
+		t.Fatalf("stream with a mid-stream error: %s (account %q), want 200 from a", r, r.Header.Get("x-claudeflare-account"))
+	}
+	if !strings.Contains(string(r.Body), "event: error") || !strings.Contains(string(r.Body), "overloaded_error") {
+		t.Errorf("the client did not get the error event: %s", r.Body)
+	}
+	row := in.waitForRow(t, "a", 200)
+	if !strings.Contains(row.Error, "overloaded_error") {
+		t.Errorf("row error = %q, want it to name overloaded_error", row.Error)
+	}
+	if n := len(seenMessages(in.Fake)); n != 1 {
+		t.Errorf("the fake saw %d requests, want 1", n)
+	}
+	// The stream broke after it started: a is not blamed and keeps the session.
+	in.mustServeFrom(t, "a")
+}
+
+// TestOtherEndpoints: count_tokens and the model list go through the proxy on
+// the session's account too.
+func TestOtherEndpoints(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	client := in.sdkClient()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	var resp *http.Response
+	count, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{
+		Model:    anthropic.Model("claude-sonnet-4-5-20250929"),
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("How many?"))},
+	}, option.WithResponseInto(&resp))
+	if err != nil {
+		t.Fatalf("CountTokens: %v", err)
+	}
+	if got := resp.Header.Get("x-claudeflare-account"); got != "a" {
+		t.Errorf("count_tokens: x-claudeflare-account = %q, want a", got)
+	}
+	var countSeen *fakeanthropic.Seen
+	for _, s := range in.Fake.Requests() {
+		if s.Path == "/v1/messages/count_tokens" {
+			countSeen = &s
+		}
+	}
+	if countSeen == nil {
+		t.Fatal("the fake did not see count_tokens")
+	}
+	if count.InputTokens != int64(fakeanthropic.InputTokens(countSeen.Body)) || countSeen.Credential != in.Keys["a"] {
+		t.Errorf("count_tokens: %d tokens with credential %q", count.InputTokens, countSeen.Credential)
+	}
+
+	page, err := client.Models.List(ctx, anthropic.ModelListParams{Limit: anthropic.Int(20)}, option.WithResponseInto(&resp))
+	if err != nil {
+		t.Fatalf("Models.List: %v", err)
+	}
+	if len(page.Data) != len(fakeanthropic.Models) || page.Data[0].ID != fakeanthropic.Models[0].ID {
+		t.Errorf("Models.List = %+v, want the fake's models", page.Data)
+	}
+	if got := resp.Header.Get("x-claudeflare-account"); got != "a" {
+		t.Errorf("models: x-claudeflare-account = %q, want a", got)
+	}
+	last := in.Fake.Requests()[len(in.Fake.Requests())-1]
+	if last.Path != "/v1/models" || last.RawQuery != "limit=20" || last.Credential != in.Keys["a"] {
+		t.Errorf("the fake saw %s %s?%s with %q, want GET /v1/models?limit=20 with a's key", last.Method, last.Path, last.RawQuery, last.Credential)
+	}
+
+	// A large body sent with Expect: 100-continue (as curl does) goes through whole.
+	big, _ := json.Marshal(map[string]any{
+		"model": "claude-sonnet-4-5-20250929", "max_tokens": 8,
+		"messages": []map[string]string{{"role": "user", "content": strings.Repeat("long prompt ", 200000)}},
+	})
+	r := in.do(t, "POST", "/v1/messages", big, "Content-Type", "application/json", "x-api-key", clientKey, "Expect", "100-continue")
+	if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "a" {
+		t.Errorf("a 2 MB body with Expect: 100-continue: %.300s", r)
+	}
+	if seen := seenMessages(in.Fake); len(seen) == 0 || !bytes.Equal(seen[len(seen)-1].Body, big) {
+		t.Errorf("the 2 MB body did not reach upstream whole")
+	}
+	checkClientKeyNeverForwarded(t, in.Fake)
 }

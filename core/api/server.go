@@ -25,6 +25,7 @@ type Deps struct {
 	Now       func() time.Time
 	Reload    func(context.Context) error // re-reads accounts into the pool after a change
 	ClientKey func() string
+	Metrics   http.Handler // GET /metrics; nil answers 404
 	// Extra registers more routes (OAuth, metrics) on the mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -52,6 +53,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/requests", s.requests)
 	mux.HandleFunc("GET /api/stats", s.stats)
 	mux.HandleFunc("GET /api/events", s.events)
+	mux.HandleFunc("GET /metrics", s.metrics)
 	if d.Extra != nil {
 		d.Extra(mux)
 	}

@@ -171,7 +171,7 @@ func (t *TokenSource) run(c pool.Candidate, old creds.Secret, st *tokenState, f 
 	switch {
 	case InvalidGrant(err):
 		log.Warn("oauth: refresh refused; the account needs a new login", "err", err)
-		err = fmt.Errorf("%w: refreshing the token of %q: %v", proxy.ErrNeedsLogin, c.Name, err)
+		err = fmt.Errorf("%w: refreshing the token of %q: %w", proxy.ErrNeedsLogin, c.Name, err)
 	case err != nil:
 		log.Warn("oauth: refresh failed; backing off", "err", err, "backoff", RefreshBackoff)
 		err = fmt.Errorf("refreshing the token of %q: %w", c.Name, err)

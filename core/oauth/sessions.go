@@ -95,6 +95,15 @@ func (s *Sessions) Cancel(id string) error {
 	return nil
 }
 
+// CancelAll cancels every pending login (at shutdown).
+func (s *Sessions) CancelAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.m {
+		e.login.Cancel()
+	}
+}
+
 // pruneLocked forgets logins that finished long ago and counts the pending ones.
 func (s *Sessions) pruneLocked() (pending int) {
 	now := time.Now()

@@ -93,7 +93,11 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Sto
 	}
 	strategy.Order(next)
 	p.accounts = next
+	ended := p.endPeriodIfOut()
 	p.mu.Unlock()
+	if ended != nil {
+		p.rec.Enqueue(ended)
+	}
 
 	for _, name := range changed {
 		p.bus.Publish(events.Event{Type: events.AccountChanged, At: time.Now(), Data: map[string]any{"account": name}})

@@ -39,6 +39,11 @@ type Pool struct {
 	accounts []*account.Account // kept in priority/creation order
 	secrets  map[string]creds.Secret
 	active   string // id of the account that served last
+
+	// The session history (sessions.go).
+	open  *period              // the active account's period, if one is open
+	ended map[string]time.Time // by account: the SessionStart of its last ended period
+	now   func() time.Time     // for Load; time.Now if nil
 }
 
 // New returns an empty pool that persists through rec and announces through bus.
@@ -97,37 +102,51 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, f
 	if prev := p.find(previous); prev != nil && previous != id {
 		prevName = prev.Name
 	}
+	reason := ""
+	if started {
+		switch {
+		case failedOverFrom != "":
+			reason = store.StartFailover
+		case previous == "":
+			reason = store.StartFirst
+		default:
+			reason = store.StartExpired
+		}
+	}
+	history := p.servedPeriod(a, now, sessionDuration, reason, failedOverFrom)
 	p.mu.Unlock()
 
 	p.rec.Enqueue(st)
+	for _, r := range history {
+		p.rec.Enqueue(r)
+	}
 	if started {
-		reason := "expired"
-		switch {
-		case failedOverFrom != "":
-			reason = "failover"
-		case prevName == "":
-			reason = "first"
-		}
-		p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: "session_started", Detail: reason})
+		p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: store.EventSessionStarted, Detail: reason})
 		p.bus.Publish(events.Event{Type: events.SessionStarted, At: now, Data: map[string]any{
 			"account": name, "previous": prevName, "reason": reason,
 		}})
 	}
 }
 
-// RateLimited takes id out of rotation until the given time.
+// RateLimited takes id out of rotation until the given time; it ends id's
+// session period if id is the active account.
 func (p *Pool) RateLimited(id string, now, until time.Time) {
-	p.update(id, now, "rate_limited", until, events.RateLimited, func(a *account.Account) { a.RateLimitedUntil = until })
+	p.update(id, now, store.EventRateLimited, until, events.RateLimited, store.EndRateLimit,
+		func(a *account.Account) { a.RateLimitedUntil = until })
 }
 
-// Cooldown takes id out of rotation briefly (an overloaded upstream).
+// Cooldown takes id out of rotation briefly (an overloaded upstream). Its
+// session period goes on unless another account takes over.
 func (p *Pool) Cooldown(id string, now, until time.Time) {
-	p.update(id, now, "cooldown", until, events.AccountChanged, func(a *account.Account) { a.CooldownUntil = until })
+	p.update(id, now, store.EventCooldown, until, events.AccountChanged, "",
+		func(a *account.Account) { a.CooldownUntil = until })
 }
 
-// NeedsLogin takes id out of rotation until its credential is replaced.
+// NeedsLogin takes id out of rotation until its credential is replaced; it
+// ends id's session period if id is the active account.
 func (p *Pool) NeedsLogin(id string, now time.Time) {
-	p.update(id, now, "needs_login", time.Time{}, events.AccountChanged, func(a *account.Account) { a.NeedsLogin = true })
+	p.update(id, now, store.EventNeedsLogin, time.Time{}, events.AccountChanged, store.EndNeedsLogin,
+		func(a *account.Account) { a.NeedsLogin = true })
 }
 
 // SetUtilization records the upstream's latest 5-hour utilization for id.
@@ -162,7 +181,7 @@ func (p *Pool) SetSecret(id string, s creds.Secret) {
 	}
 }
 
-func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType string, change func(*account.Account)) {
+func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType, endReason string, change func(*account.Account)) {
 	p.mu.Lock()
 	a := p.find(id)
 	if a == nil {
@@ -172,8 +191,15 @@ func (p *Pool) update(id string, now time.Time, kind string, until time.Time, ev
 	change(a)
 	st := stateOf(a)
 	name := a.Name
+	var ended store.Record
+	if endReason != "" {
+		ended = p.endPeriodOf(id, now, endReason)
+	}
 	p.mu.Unlock()
 	p.rec.Enqueue(st)
+	if ended != nil {
+		p.rec.Enqueue(ended)
+	}
 	p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: kind, Until: until})
 	data := map[string]any{"account": name, "state": kind}
 	if !until.IsZero() {

@@ -4,6 +4,10 @@ package proxy
 //
 //	go test -run XXX -bench . -benchmem ./core/proxy/
 //
+// Every goroutine is labelled with its side, "client", "proxy" (its server,
+// transport and SQLite writer) or "upstream", so that a CPU profile can be
+// split: go tool pprof -tagfocus side=proxy cpu.out.
+//
 // The upstream is a minimal httptest server answering a fixed body (or, for
 // BenchmarkProxyServeHTTP, a RoundTripper that never touches the network), so
 // the figures are the proxy's own cost; BenchmarkUpstreamJSON and
@@ -23,6 +27,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,9 +125,16 @@ const benchStreamDeltas = 30
 // fixed stream flushed event by event when the body asks for one.
 func benchUpstream(b *testing.B) *httptest.Server {
 	b.Helper()
+	var srv *httptest.Server
+	benchSide("upstream", func() { srv = httptest.NewServer(benchUpstreamHandler()) })
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func benchUpstreamHandler() http.Handler {
 	events := benchStreamEvents(benchStreamDeltas)
 	jsonLen := strconv.Itoa(len(benchResponseBody))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		h := w.Header()
 		for k, v := range benchUpstreamHeader {
@@ -144,9 +156,7 @@ func benchUpstream(b *testing.B) *httptest.Server {
 			}
 			f.Flush()
 		}
-	}))
-	b.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // benchProxy wires a proxy to upstream as core does: one API-key account in
@@ -182,6 +192,26 @@ func benchProxy(b *testing.B, upstream string, transport http.RoundTripper) (*Pr
 	cfg := config.Default()
 	cfg.UpstreamURL = upstream
 	return New(Options{Pool: p, Config: func() config.Config { return cfg }, Recorder: w, Bus: bus, Transport: transport}), w
+}
+
+// benchProxyServer serves a proxy to upstream on its own loopback server,
+// every goroutine of it labelled side=proxy.
+func benchProxyServer(b *testing.B, upstream string) (*httptest.Server, *store.Writer) {
+	var srv *httptest.Server
+	var w *store.Writer
+	benchSide("proxy", func() {
+		var p *Proxy
+		p, w = benchProxy(b, upstream, nil)
+		srv = httptest.NewServer(p)
+	})
+	b.Cleanup(srv.Close)
+	return srv, w
+}
+
+// benchSide runs f with its goroutine, and those it starts (servers,
+// connections, the writer), labelled side=side for profiles.
+func benchSide(side string, f func()) {
+	pprof.Do(context.Background(), pprof.Labels("side", side), func(context.Context) { f() })
 }
 
 // benchClient is tuned for many concurrent requests to one host.
@@ -229,18 +259,20 @@ var benchBodies = []struct {
 	{"body=64KiB", 64 << 10},
 }
 
-// runJSON runs b.N non-streaming requests, 32 at a time, to base.
-func runJSON(b *testing.B, base string, body []byte) {
+// benchRunJSON runs b.N non-streaming requests, 32 at a time, to base.
+func benchRunJSON(b *testing.B, base string, body []byte) {
 	c := benchClient(b)
-	benchPost(b, c, base, body) // warm a connection
+	benchSide("client", func() { benchPost(b, c, base, body) }) // warm a connection
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	b.SetParallelism(benchParallelism)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			benchPost(b, c, base, body)
-		}
+		benchSide("client", func() {
+			for pb.Next() {
+				benchPost(b, c, base, body)
+			}
+		})
 	})
 }
 
@@ -249,11 +281,8 @@ func runJSON(b *testing.B, base string, body []byte) {
 func BenchmarkProxyJSON(b *testing.B) {
 	for _, tt := range benchBodies {
 		b.Run(tt.name, func(b *testing.B) {
-			up := benchUpstream(b)
-			p, w := benchProxy(b, up.URL, nil)
-			srv := httptest.NewServer(p)
-			b.Cleanup(srv.Close)
-			runJSON(b, srv.URL, benchRequestBody(tt.size))
+			srv, w := benchProxyServer(b, benchUpstream(b).URL)
+			benchRunJSON(b, srv.URL, benchRequestBody(tt.size))
 			b.ReportMetric(float64(w.Dropped())/float64(b.N), "dropped-rows/op")
 		})
 	}
@@ -265,7 +294,7 @@ func BenchmarkUpstreamJSON(b *testing.B) {
 	for _, tt := range benchBodies {
 		b.Run(tt.name, func(b *testing.B) {
 			up := benchUpstream(b)
-			runJSON(b, up.URL, benchRequestBody(tt.size))
+			benchRunJSON(b, up.URL, benchRequestBody(tt.size))
 		})
 	}
 }
@@ -301,43 +330,42 @@ func benchStream(b *testing.B, c *http.Client, base string, body []byte) {
 	}
 }
 
-func runStream(b *testing.B, base string) {
+func benchRunStream(b *testing.B, base string) {
 	c := benchClient(b)
 	body := []byte(`{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}`)
-	benchStream(b, c, base, body)
+	benchSide("client", func() { benchStream(b, c, base, body) })
 	b.ReportAllocs()
 	b.SetParallelism(benchParallelism)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			benchStream(b, c, base, body)
-		}
+		benchSide("client", func() {
+			for pb.Next() {
+				benchStream(b, c, base, body)
+			}
+		})
 	})
 }
 
 // BenchmarkProxyStream is a streaming request (36 events, each flushed by
 // the upstream) through the proxy, 32 in flight.
 func BenchmarkProxyStream(b *testing.B) {
-	up := benchUpstream(b)
-	p, _ := benchProxy(b, up.URL, nil)
-	srv := httptest.NewServer(p)
-	b.Cleanup(srv.Close)
-	runStream(b, srv.URL)
+	srv, _ := benchProxyServer(b, benchUpstream(b).URL)
+	benchRunStream(b, srv.URL)
 }
 
 // BenchmarkUpstreamStream is BenchmarkProxyStream without the proxy.
 func BenchmarkUpstreamStream(b *testing.B) {
-	runStream(b, benchUpstream(b).URL)
+	benchRunStream(b, benchUpstream(b).URL)
 }
 
-// cannedTransport answers every request with a fixed response, so that
+// benchTransport answers every request with a fixed response, so that
 // ServeHTTP can be measured with no network at all.
-type cannedTransport struct {
+type benchTransport struct {
 	header http.Header
 	body   []byte
 }
 
-func (t *cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *benchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 		req.Body.Close()
@@ -349,13 +377,13 @@ func (t *cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// discardWriter is a ResponseWriter that keeps nothing but the header map.
-type discardWriter struct{ h http.Header }
+// benchWriter is a ResponseWriter that keeps nothing but the header map.
+type benchWriter struct{ h http.Header }
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(int)             {}
-func (w *discardWriter) Flush()                      {}
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *benchWriter) WriteHeader(int)             {}
+func (w *benchWriter) Flush()                      {}
 
 // BenchmarkProxyServeHTTP is the proxy's own work for one request (read the
 // body, pick the account, build the upstream request, relay the answer, read
@@ -375,13 +403,13 @@ func BenchmarkProxyServeHTTP(b *testing.B) {
 			h := benchUpstreamHeader.Clone()
 			h.Set("Content-Type", tt.ctype)
 			h.Set("Content-Length", strconv.Itoa(len(tt.answer)))
-			p, _ := benchProxy(b, "http://127.0.0.1:1", &cannedTransport{header: h, body: tt.answer})
+			p, _ := benchProxy(b, "http://127.0.0.1:1", &benchTransport{header: h, body: tt.answer})
 			body := benchRequestBody(100)
 			u, _ := url.Parse("http://127.0.0.1:8080/v1/messages?beta=true")
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				w := &discardWriter{h: make(http.Header)}
+				w := &benchWriter{h: make(http.Header)}
 				for pb.Next() {
 					clear(w.h)
 					r := &http.Request{

@@ -95,6 +95,7 @@ func (ex *exchange) failover(cands []pool.Candidate) {
 			from = c.Name
 		}
 		ex.row.Failovers++
+		ex.p.Recorder.Enqueue(store.Event{At: ex.p.Now(), AccountID: c.ID, AccountName: c.Name, Kind: store.EventFailover, Detail: reason})
 		to := ""
 		if i+1 < len(cands) {
 			to = cands[i+1].Name

@@ -76,6 +76,10 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("opening database %s: %w", abs, err)
 	}
+	if err := db.rebuildRollupsIfPending(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening database %s: %w", abs, err)
+	}
 
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {

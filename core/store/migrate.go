@@ -93,6 +93,8 @@ CREATE TABLE events (
 );
 CREATE INDEX events_at ON events (at);
 `,
+	// 2: the stats rollups and the session history (stats_schema.go).
+	migrationStats,
 }
 
 // migrate brings the database up to len(list). Each step re-reads the

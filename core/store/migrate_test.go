@@ -33,7 +33,8 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "claudeflare.db")
 	want := "accounts accounts_deleted accounts_inserted accounts_settings_updated events events_at " +
-		"requests requests_account_start requests_start schema_version settings_version"
+		"events_kind_at latency_hours request_hours requests requests_account_start requests_start schema_version " +
+		"sessions sessions_start settings_version stats_rebuild"
 
 	var settings int64
 	for i := range 3 {

@@ -8,7 +8,8 @@ import (
 )
 
 // Record is something Write and Writer persist: a RequestRow, an
-// AccountState or an Event (or a pointer to one; a nil pointer is skipped).
+// AccountState, an Event or a Session (or a pointer to one; a nil pointer
+// is skipped).
 type Record interface{ isRecord() }
 
 // Write stores recs in one transaction: all of them or, on error, none.
@@ -27,6 +28,7 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 	}()
 	// Statements are prepared on first use and closed with the transaction.
 	var reqStmt, stateStmt, eventStmt *sql.Stmt
+	var roll rollup // the stats rollups of the request rows
 	exec := func(stmt **sql.Stmt, query string, args []any) error {
 		if *stmt == nil {
 			s, err := tx.PrepareContext(ctx, query)
@@ -42,9 +44,11 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 		switch r := rec.(type) {
 		case RequestRow:
 			err = exec(&reqStmt, requestInsertSQL, requestArgs(&r))
+			roll.add(&r)
 		case *RequestRow:
 			if r != nil {
 				err = exec(&reqStmt, requestInsertSQL, requestArgs(r))
+				roll.add(r)
 			}
 		case AccountState:
 			err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
@@ -58,6 +62,12 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 			if r != nil {
 				err = exec(&eventStmt, eventInsertSQL, eventArgs(r))
 			}
+		case Session:
+			err = execSession(ctx, tx, &r)
+		case *Session:
+			if r != nil {
+				err = execSession(ctx, tx, r)
+			}
 		case nil:
 		default:
 			err = fmt.Errorf("unknown record type %T", rec)
@@ -66,8 +76,18 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 			return fmt.Errorf("writing %d records: %w", len(recs), err)
 		}
 	}
+	if err := roll.flush(ctx, tx); err != nil {
+		return fmt.Errorf("writing %d records: %w", len(recs), err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("writing %d records: %w", len(recs), err)
 	}
 	return nil
+}
+
+// execSession stores one Session; sessions are rare, so the statement is not kept.
+func execSession(ctx context.Context, tx *sql.Tx, s *Session) error {
+	query, args := sessionWrite(s)
+	_, err := tx.ExecContext(ctx, query, args...)
+	return err
 }

@@ -72,9 +72,10 @@ func (db *DB) LatestRequests(ctx context.Context, limit int) ([]RequestRow, erro
 }
 
 // DeleteRequestsBefore applies retention: it deletes the request rows that
-// started before t, and the events before t, a chunk at a time so that the
-// Writer's batches get in between. It returns the number of request rows
-// deleted.
+// started before t, the events before t and the sessions that started
+// before t, a chunk at a time so that the Writer's batches get in between.
+// The stats rollups follow the deleted rows exactly. It returns the number
+// of request rows deleted.
 func (db *DB) DeleteRequestsBefore(ctx context.Context, t time.Time) (int64, error) {
 	return db.deleteBefore(ctx, t, deleteChunk)
 }
@@ -83,12 +84,15 @@ func (db *DB) DeleteRequestsBefore(ctx context.Context, t time.Time) (int64, err
 const deleteChunk = 5000
 
 func (db *DB) deleteBefore(ctx context.Context, t time.Time, chunk int) (int64, error) {
-	n, err := deleteChunks(ctx, db.w, `DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE start < ? LIMIT ?)`, t, chunk)
+	n, err := db.deleteRequests(ctx, t, chunk)
 	if err != nil {
 		return n, fmt.Errorf("deleting requests before %s: %w", t.Format(time.RFC3339), err)
 	}
 	if _, err := deleteChunks(ctx, db.w, `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE at < ? LIMIT ?)`, t, chunk); err != nil {
 		return n, fmt.Errorf("deleting events before %s: %w", t.Format(time.RFC3339), err)
+	}
+	if _, err := deleteChunks(ctx, db.w, `DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE start < ? LIMIT ?)`, t, chunk); err != nil {
+		return n, fmt.Errorf("deleting sessions before %s: %w", t.Format(time.RFC3339), err)
 	}
 	return n, nil
 }
