@@ -1,8 +1,10 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"runtime"
+
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +20,12 @@ func Run(a fyne.App, c *core.Core) error {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	t := newTray(a, c)
 	t.start()
+	if t.desk == nil {
+		// No tray to live in: show a window so the app is not invisible.
+		fmt.Fprintf(os.Stderr, "claudeflare: no system tray found; proxy on http://%s. "+
+			"The settings window is open; `claudeflare accounts` and `claudeflare stats` work from a terminal.\n", c.Addr())
+		t.showSettings()
+	}
 	a.Run()
 	t.stop()
 	return nil
@@ -25,13 +33,14 @@ func Run(a fyne.App, c *core.Core) error {
 
 // tray keeps the tray icon and menu in step with the core.
 type tray struct {
-	app     fyne.App
-	core    *core.Core
-	desk    desktop.App
-	dirty   chan struct{} // 1 slot: "something changed", coalesced
-	done    chan struct{}
-	icons   map[Health]fyne.Resource
-	current Health
+	app      fyne.App
+	core     *core.Core
+	desk     desktop.App
+	dirty    chan struct{} // 1 slot: "something changed", coalesced
+	done     chan struct{}
+	icons    map[Health]fyne.Resource
+	current  Health
+	settings fyne.Window // open settings window, reused
 }
 
 func newTray(a fyne.App, c *core.Core) *tray {
@@ -134,6 +143,7 @@ func (t *tray) menu(m MenuModel) *fyne.Menu {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
+		fyne.NewMenuItem("Settings…", t.showSettings),
 		fyne.NewMenuItem("Copy "+m.Export, func() { t.app.Clipboard().SetContent(m.Export) }),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Quit", t.app.Quit),
@@ -141,4 +151,19 @@ func (t *tray) menu(m MenuModel) *fyne.Menu {
 	// Fyne adds its own Quit item to tray menus; ours replaces it.
 	menu := fyne.NewMenu("Claudeflare", items...)
 	return menu
+}
+
+// showSettings opens (or brings forward) the settings window.
+func (t *tray) showSettings() {
+	if t.settings != nil {
+		t.settings.RequestFocus()
+		return
+	}
+	v := newSettingsView(t.core.Config(), func(f func()) { go f() })
+	w := t.app.NewWindow("Claudeflare settings")
+	w.SetContent(v.root)
+	w.Resize(fyne.NewSize(560, 520))
+	w.SetOnClosed(func() { t.settings = nil })
+	t.settings = w
+	w.Show()
 }

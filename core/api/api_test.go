@@ -366,3 +366,13 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusedProxyRequestsSpeakAnthropic(t *testing.T) {
+	t.Parallel()
+	h := newAPI(t, nil)
+	r := h.do("POST", "/v1/messages", "{}", "Host", "evil.example")
+	if r.status != 403 || r.header.Get("X-Claudeflare-Account") != "none" ||
+		!strings.Contains(r.body, `"type":"error"`) || !strings.Contains(r.body, "permission_error") {
+		t.Fatalf("%d %v %s", r.status, r.header, r.body)
+	}
+}

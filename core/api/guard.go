@@ -25,24 +25,24 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := g.Config()
 	if cfg.AllowRemote {
 		if !g.checkClientKey(r) {
-			writeJSONError(w, http.StatusUnauthorized, "missing or wrong client key: send the key printed by `claudeflare client-key` as x-api-key or Authorization: Bearer")
+			refuse(w, r, http.StatusUnauthorized, "missing or wrong client key: send the key printed by `claudeflare client-key` as x-api-key or Authorization: Bearer")
 			return
 		}
 	} else if !allowedHost(r.Host, cfg.Host) {
-		writeJSONError(w, http.StatusForbidden, "host "+quoteHost(r.Host)+" is not allowed: use localhost or 127.0.0.1 (DNS rebinding protection)")
+		refuse(w, r, http.StatusForbidden, "host "+quoteHost(r.Host)+" is not allowed: use localhost or 127.0.0.1 (DNS rebinding protection)")
 		return
 	}
 	api := strings.HasPrefix(r.URL.Path, "/api/")
 	if (api || strings.HasPrefix(r.URL.Path, "/v1/")) && changesState(r.Method) {
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
-			writeJSONError(w, http.StatusForbidden, "cross-site request refused: origin "+quoteHost(o)+" is not this proxy")
+			refuse(w, r, http.StatusForbidden, "cross-site request refused: origin "+quoteHost(o)+" is not this proxy")
 			return
 		}
 	}
 	if api && hasBody(r) {
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if err != nil || mt != "application/json" {
-			writeJSONError(w, http.StatusUnsupportedMediaType, "request body must be application/json")
+			refuse(w, r, http.StatusUnsupportedMediaType, "request body must be application/json")
 			return
 		}
 	}
@@ -108,4 +108,22 @@ func quoteHost(s string) string {
 		s = s[:100]
 	}
 	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}
+
+// refuse answers a guarded request: in Anthropic's error format on proxy
+// paths, so that Claude Code shows the message, and as {"error"} on the API.
+func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		writeJSONError(w, status, msg)
+		return
+	}
+	errType := "permission_error"
+	switch status {
+	case http.StatusUnauthorized:
+		errType = "authentication_error"
+	case http.StatusUnsupportedMediaType:
+		errType = "invalid_request_error"
+	}
+	w.Header().Set("X-Claudeflare-Account", "none")
+	writeJSON(w, status, map[string]any{"type": "error", "error": map[string]string{"type": errType, "message": msg}})
 }

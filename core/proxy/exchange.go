@@ -282,6 +282,17 @@ func (ex *exchange) relay(resp *http.Response, id, name string) {
 			break
 		}
 	}
+	if ex.row.Error != "" && ex.row.Status != 499 {
+		// The upstream broke mid-answer: cut the client's connection too, so it
+		// sees a truncated response rather than one that looks complete.
+		ex.keepUsage(streaming, sse, whole)
+		panic(http.ErrAbortHandler)
+	}
+	ex.keepUsage(streaming, sse, whole)
+}
+
+// keepUsage stores the usage read from the answer for the request row.
+func (ex *exchange) keepUsage(streaming bool, sse *sseUsage, whole []byte) {
 	if streaming {
 		ex.usage = sse.Usage
 	} else {

@@ -449,3 +449,28 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestUpstreamCutMidStreamCutsTheClient: a broken upstream stream must not
+// look complete to the client.
+func TestUpstreamCutMidStreamCutsTheClient(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.fake.SetBehavior(h.apiKeyAccount("a"), fakeanthropic.Behavior{CutMidStream: true})
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/v1/messages", strings.NewReader(streamBody))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("client read a clean end after the upstream broke: %q", b)
+	}
+	if !strings.Contains(string(b), "message_start") {
+		t.Errorf("events before the break were lost: %q", b)
+	}
+	rows := h.rows()
+	if len(rows) != 1 || !strings.Contains(rows[0].Error, "upstream stream broke") {
+		t.Fatalf("rows %+v", rows)
+	}
+}

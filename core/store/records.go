@@ -40,7 +40,20 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 		_, err := (*stmt).ExecContext(ctx, args...)
 		return err
 	}
-	for _, rec := range recs {
+	// An account state is a full snapshot: within a batch only the latest
+	// one per account needs writing (the proxy sends one per request).
+	latest := make(map[string]int)
+	for i, rec := range recs {
+		switch r := rec.(type) {
+		case AccountState:
+			latest[r.ID] = i
+		case *AccountState:
+			if r != nil {
+				latest[r.ID] = i
+			}
+		}
+	}
+	for i, rec := range recs {
 		switch r := rec.(type) {
 		case RequestRow:
 			err = exec(&reqStmt, requestInsertSQL, requestArgs(&r))
@@ -51,9 +64,11 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 				roll.add(r)
 			}
 		case AccountState:
-			err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
+			if latest[r.ID] == i {
+				err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
+			}
 		case *AccountState:
-			if r != nil {
+			if r != nil && latest[r.ID] == i {
 				err = exec(&stateStmt, accountStateSQL, accountStateArgs(r))
 			}
 		case Event:
