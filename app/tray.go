@@ -23,8 +23,8 @@ func Run(a fyne.App, c *core.Core) error {
 	if t.desk == nil {
 		// No tray to live in: show a window so the app is not invisible.
 		fmt.Fprintf(os.Stderr, "claudeflare: no system tray found; proxy on http://%s. "+
-			"The settings window is open; `claudeflare accounts` and `claudeflare stats` work from a terminal.\n", c.Addr())
-		t.showSettings()
+			"Its accounts window is open; `claudeflare accounts` and `claudeflare stats` work from a terminal.\n", c.Addr())
+		t.showAccounts()
 	}
 	a.Run()
 	t.stop()
@@ -41,6 +41,8 @@ type tray struct {
 	icons    map[Health]fyne.Resource
 	current  Health
 	settings fyne.Window // open settings window, reused
+	accounts fyne.Window // open accounts window, reused
+	accView  *accountsView
 }
 
 func newTray(a fyne.App, c *core.Core) *tray {
@@ -118,12 +120,18 @@ func (t *tray) loop() {
 // refresh rebuilds the menu and icon; it runs on the UI goroutine.
 func (t *tray) refresh() {
 	if t.desk == nil {
+		if t.accView != nil {
+			t.accView.refresh()
+		}
 		return
 	}
 	views := t.core.Views()
 	if h := HealthOf(views); h != t.current {
 		t.current = h
 		t.desk.SetSystemTrayIcon(t.icons[h])
+	}
+	if t.accView != nil {
+		t.accView.refresh()
 	}
 	m := BuildMenu(t.core.Addr(), views, time.Now())
 	t.desk.SetSystemTrayMenu(t.menu(m))
@@ -143,6 +151,7 @@ func (t *tray) menu(m MenuModel) *fyne.Menu {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
+		fyne.NewMenuItem("Accounts…", t.showAccounts),
 		fyne.NewMenuItem("Settings…", t.showSettings),
 		fyne.NewMenuItem("Copy "+m.Export, func() { t.app.Clipboard().SetContent(m.Export) }),
 		fyne.NewMenuItemSeparator(),
@@ -165,5 +174,20 @@ func (t *tray) showSettings() {
 	w.Resize(fyne.NewSize(560, 520))
 	w.SetOnClosed(func() { t.settings = nil })
 	t.settings = w
+	w.Show()
+}
+
+// showAccounts opens (or brings forward) the accounts window.
+func (t *tray) showAccounts() {
+	if t.accounts != nil {
+		t.accounts.RequestFocus()
+		return
+	}
+	w := t.app.NewWindow("Claudeflare accounts")
+	t.accView = newAccountsView(t.core, w, func(f func()) { go f() })
+	w.SetContent(t.accView.root)
+	w.Resize(fyne.NewSize(720, 420))
+	w.SetOnClosed(func() { t.accounts, t.accView = nil, nil })
+	t.accounts = w
 	w.Show()
 }

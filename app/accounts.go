@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/accounts"
+	"github.com/claudeflare/claudeflare/core/pool"
+)
+
+// AccountsCore is what the accounts window needs of the core.
+type AccountsCore interface {
+	Views() []pool.View
+	Accounts() *accounts.Service
+	Reload(context.Context) error
+}
+
+// accountsView lists every account with its state and offers the actions.
+// Actions touch the database and the keychain, so they run in background
+// and the list is redrawn on the UI goroutine when they finish.
+type accountsView struct {
+	core       AccountsCore
+	win        fyne.Window
+	background func(func())
+	list       *fyne.Container
+	status     *widget.Label
+	root       fyne.CanvasObject
+}
+
+func newAccountsView(c AccountsCore, win fyne.Window, background func(func())) *accountsView {
+	v := &accountsView{core: c, win: win, background: background, list: container.NewVBox(), status: widget.NewLabel("")}
+	add := widget.NewButton("Add API-key account…", v.addAPIKey)
+	v.root = container.NewBorder(nil, container.NewHBox(add, v.status), nil, nil, container.NewVScroll(v.list))
+	v.refresh()
+	return v
+}
+
+// AccountDetail is an account's second line: session and limit countdowns, requests.
+func AccountDetail(v pool.View, now time.Time) string {
+	s := fmt.Sprintf("%s · priority %d · %d requests", AccountLine(v, now), v.Priority, v.TotalRequests)
+	if !v.SessionExpiresAt.IsZero() {
+		s += " · session " + Countdown(v.SessionExpiresAt.Sub(now)) + " left"
+	}
+	if v.Status == account.StatusRateLimited {
+		s += " · resets in " + Countdown(v.RateLimitedUntil.Sub(now))
+	}
+	return s
+}
+
+func (v *accountsView) refresh() {
+	now := time.Now()
+	v.list.RemoveAll()
+	views := v.core.Views()
+	if len(views) == 0 {
+		v.list.Add(widget.NewLabel("No accounts yet: requests pass through with the client's own credentials."))
+	}
+	for _, a := range views {
+		name := a.Name
+		pause := widget.NewButton("Pause", func() {
+			v.act("pause "+name, func(ctx context.Context) error {
+				_, err := v.core.Accounts().SetPaused(ctx, name, true)
+				return err
+			})
+		})
+		if a.Paused {
+			pause.SetText("Resume")
+			pause.OnTapped = func() {
+				v.act("resume "+name, func(ctx context.Context) error {
+					_, err := v.core.Accounts().SetPaused(ctx, name, false)
+					return err
+				})
+			}
+		}
+		remove := widget.NewButton("Remove", func() {
+			dialog.ShowConfirm("Remove "+name+"?", "Its credential is deleted from the credential store too.", func(ok bool) {
+				if ok {
+					v.act("remove "+name, func(ctx context.Context) error { return v.core.Accounts().Remove(ctx, name) })
+				}
+			}, v.win)
+		})
+		prio := widget.NewEntry()
+		prio.SetText(strconv.Itoa(a.Priority))
+		prio.OnSubmitted = func(s string) {
+			p, err := strconv.Atoi(s)
+			if err != nil {
+				v.status.SetText("priority must be a whole number from 0 to 100")
+				return
+			}
+			v.act("set priority of "+name, func(ctx context.Context) error {
+				_, err := v.core.Accounts().Update(ctx, name, nil, &p)
+				return err
+			})
+		}
+		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		v.list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("priority"), prio, pause, remove),
+			container.NewVBox(title, widget.NewLabel(AccountDetail(a, now)))))
+	}
+}
+
+// act runs an account change off the UI goroutine, applies it and redraws.
+func (v *accountsView) act(what string, f func(context.Context) error) {
+	v.status.SetText("Working…")
+	v.background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err := f(ctx)
+		if err == nil {
+			err = v.core.Reload(ctx)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				v.status.SetText(what + ": " + err.Error())
+			} else {
+				v.status.SetText("")
+			}
+			v.refresh()
+		})
+	})
+}
+
+func (v *accountsView) addAPIKey() {
+	name, key := widget.NewEntry(), widget.NewPasswordEntry()
+	items := []*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("API key", key)}
+	dialog.ShowForm("Add an API-key account", "Add", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, k := name.Text, key.Text
+		v.act("add "+n, func(ctx context.Context) error {
+			_, err := v.core.Accounts().AddAPIKey(ctx, n, k, 0)
+			return err
+		})
+	}, v.win)
+}

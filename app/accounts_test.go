@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/claudeflare/claudeflare/core"
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/platform/filestore"
+)
+
+func TestAccountDetail(t *testing.T) {
+	v := pool.View{Account: account.Account{Name: "w", Priority: 2, TotalRequests: 7}, Status: account.StatusActive,
+		SessionExpiresAt: now.Add(90 * time.Minute)}
+	if got := AccountDetail(v, now); got != "w: active · priority 2 · 7 requests · session 1h30m left" {
+		t.Errorf("%q", got)
+	}
+}
+
+// buttons finds the tappable buttons under o by their text.
+func buttons(o fyne.CanvasObject, out map[string][]*widget.Button) {
+	switch w := o.(type) {
+	case *widget.Button:
+		out[w.Text] = append(out[w.Text], w)
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			buttons(c, out)
+		}
+	case interface{ Content() fyne.CanvasObject }:
+		buttons(w.Content(), out)
+	}
+}
+
+func TestAccountsWindowPauseAndResume(t *testing.T) {
+	test.NewTempApp(t)
+	home := t.TempDir()
+	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: func(string) (string, bool) { return "", false },
+		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Shutdown(context.Background())
+	if _, err := c.Accounts().AddAPIKey(context.Background(), "work", "sk-ant-api03-k", 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Reload(context.Background())
+	w := test.NewTempWindow(t, nil)
+	v := newAccountsView(c, w, func(f func()) { f() })
+	w.SetContent(v.root)
+
+	found := map[string][]*widget.Button{}
+	buttons(v.list, found)
+	if len(found["Pause"]) != 1 {
+		t.Fatalf("buttons: %v", found)
+	}
+	test.Tap(found["Pause"][0])
+	if st := c.Views()[0].Status; st != account.StatusPaused {
+		t.Fatalf("status after Pause: %s (%s)", st, v.status.Text)
+	}
+	found = map[string][]*widget.Button{}
+	buttons(v.list, found)
+	if len(found["Resume"]) != 1 {
+		t.Fatalf("no Resume button after pausing: %v", found)
+	}
+	test.Tap(found["Resume"][0])
+	if st := c.Views()[0].Status; st == account.StatusPaused {
+		t.Fatal("still paused")
+	}
+	if strings.Contains(v.status.Text, ":") {
+		t.Errorf("status %q", v.status.Text)
+	}
+}
