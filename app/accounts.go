@@ -13,6 +13,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/accounts"
+	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 )
 
@@ -21,6 +22,7 @@ type AccountsCore interface {
 	Views() []pool.View
 	Accounts() *accounts.Service
 	Reload(context.Context) error
+	Logins() *oauth.Sessions
 }
 
 // accountsView lists every account with its state and offers the actions.
@@ -37,8 +39,10 @@ type accountsView struct {
 
 func newAccountsView(c AccountsCore, win fyne.Window, background func(func())) *accountsView {
 	v := &accountsView{core: c, win: win, background: background, list: container.NewVBox(), status: widget.NewLabel("")}
+	login := widget.NewButton("Log in a Claude account…", v.startLoginDialog)
+	login.Importance = widget.HighImportance
 	add := widget.NewButton("Add API-key account…", v.addAPIKey)
-	v.root = container.NewBorder(nil, container.NewHBox(add, v.status), nil, nil, container.NewVScroll(v.list))
+	v.root = container.NewBorder(nil, container.NewHBox(login, add, v.status), nil, nil, container.NewVScroll(v.list))
 	v.refresh()
 	return v
 }
@@ -99,8 +103,12 @@ func (v *accountsView) refresh() {
 				return err
 			})
 		}
+		actions := container.NewHBox(widget.NewLabel("priority"), prio, pause, remove)
+		if a.Kind == account.KindOAuth || a.NeedsLogin {
+			actions.Add(widget.NewButton("Log in again", func() { v.login(oauth.Request{Name: name, Relogin: true}) }))
+		}
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		v.list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("priority"), prio, pause, remove),
+		v.list.Add(container.NewBorder(nil, nil, nil, actions,
 			container.NewVBox(title, widget.NewLabel(AccountDetail(a, now)))))
 	}
 }
