@@ -79,7 +79,7 @@ func (v *accountsView) showLogin(l *oauth.Login) {
 		})
 	}, v.win)
 	d.Show()
-	go func() {
+	v.background(func() {
 		<-l.Done()
 		_, _, err := l.Status()
 		fyne.Do(func() {
@@ -91,5 +91,5 @@ func (v *accountsView) showLogin(l *oauth.Login) {
 			}
 			v.refresh()
 		})
-	}()
+	})
 }
