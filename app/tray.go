@@ -43,6 +43,8 @@ type tray struct {
 	settings fyne.Window // open settings window, reused
 	accounts fyne.Window // open accounts window, reused
 	accView  *accountsView
+	notifier Notifier // used on the event goroutine only
+	downNote Notifier // used on the UI goroutine only
 }
 
 func newTray(a fyne.App, c *core.Core) *tray {
@@ -76,9 +78,12 @@ func (t *tray) start() {
 			select {
 			case <-t.done:
 				return
-			case _, ok := <-events:
+			case e, ok := <-events:
 				if !ok {
 					return
+				}
+				if n, due := t.notifier.NoticeFor(e, time.Now()); due {
+					t.app.SendNotification(fyne.NewNotification(n.Title, n.Body))
 				}
 				t.markDirty()
 			}
@@ -127,6 +132,11 @@ func (t *tray) refresh() {
 	}
 	views := t.core.Views()
 	if h := HealthOf(views); h != t.current {
+		if h == HealthDown && t.current >= 0 {
+			if n, due := t.downNote.NoneCanServe(time.Now()); due {
+				t.app.SendNotification(fyne.NewNotification(n.Title, n.Body))
+			}
+		}
 		t.current = h
 		t.desk.SetSystemTrayIcon(t.icons[h])
 	}

@@ -1,0 +1,41 @@
+package app
+
+import (
+	"testing"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/events"
+)
+
+func TestNotifier(t *testing.T) {
+	t.Parallel()
+	var n Notifier
+	failover := events.Event{Type: events.Failover, Data: map[string]any{"from": "a", "to": "b", "reason": "rate limited (429)"}}
+	steps := []struct {
+		name string
+		e    events.Event
+		at   time.Duration
+		want bool
+		body string
+	}{
+		{"first failover", failover, 0, true, "a → b: rate limited (429)"},
+		{"second within a minute is folded", failover, 30 * time.Second, false, ""},
+		{"another kind is not held back", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "needs_login"}}, 31 * time.Second, true, ""},
+		{"after a minute again", failover, 61 * time.Second, true, ""},
+		{"failover to nobody is not a switch", events.Event{Type: events.Failover, Data: map[string]any{"from": "a", "to": ""}}, 5 * time.Minute, false, ""},
+		{"ordinary requests are quiet", events.Event{Type: events.Request}, 6 * time.Minute, false, ""},
+		{"cooldown changes are quiet", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "cooldown"}}, 7 * time.Minute, false, ""},
+	}
+	for _, s := range steps {
+		got, ok := n.NoticeFor(s.e, now.Add(s.at))
+		if ok != s.want || (s.body != "" && got.Body != s.body) {
+			t.Errorf("%s: %v %+v", s.name, ok, got)
+		}
+	}
+	if _, ok := n.NoneCanServe(now); !ok {
+		t.Error("first down notice held back")
+	}
+	if _, ok := n.NoneCanServe(now.Add(10 * time.Second)); ok {
+		t.Error("second down notice within a minute")
+	}
+}
