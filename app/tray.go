@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"time"
 
@@ -26,6 +27,17 @@ func Run(a fyne.App, c *core.Core) error {
 			"Its accounts window is open; `claudeflare accounts` and `claudeflare stats` work from a terminal.\n", c.Addr())
 		t.showAccounts()
 	}
+	// CLAUDEFLARE_SHOW=usage,settings opens windows at start: for screenshots and smoke tests.
+	for _, name := range strings.Split(os.Getenv("CLAUDEFLARE_SHOW"), ",") {
+		switch strings.TrimSpace(name) {
+		case "accounts":
+			t.showAccounts()
+		case "usage":
+			t.showUsage()
+		case "settings":
+			t.showSettings()
+		}
+	}
 	a.Run()
 	t.stop()
 	return nil
@@ -43,8 +55,9 @@ type tray struct {
 	settings fyne.Window // open settings window, reused
 	accounts fyne.Window // open accounts window, reused
 	accView  *accountsView
-	notifier Notifier // used on the event goroutine only
-	downNote Notifier // used on the UI goroutine only
+	usage    fyne.Window // open usage window, reused
+	notifier Notifier    // used on the event goroutine only
+	downNote Notifier    // used on the UI goroutine only
 }
 
 func newTray(a fyne.App, c *core.Core) *tray {
@@ -162,6 +175,7 @@ func (t *tray) menu(m MenuModel) *fyne.Menu {
 	}
 	items = append(items,
 		fyne.NewMenuItem("Accounts…", t.showAccounts),
+		fyne.NewMenuItem("Usage…", t.showUsage),
 		fyne.NewMenuItem("Settings…", t.showSettings),
 		fyne.NewMenuItem("Copy "+m.Export, func() { t.app.Clipboard().SetContent(m.Export) }),
 		fyne.NewMenuItemSeparator(),
@@ -199,5 +213,20 @@ func (t *tray) showAccounts() {
 	w.Resize(fyne.NewSize(720, 420))
 	w.SetOnClosed(func() { t.accounts, t.accView = nil, nil })
 	t.accounts = w
+	w.Show()
+}
+
+// showUsage opens (or brings forward) the usage window with its charts.
+func (t *tray) showUsage() {
+	if t.usage != nil {
+		t.usage.RequestFocus()
+		return
+	}
+	w := t.app.NewWindow("Claudeflare usage")
+	v := newUsageView(t.core, func(f func()) { go f() })
+	w.SetContent(v.root)
+	w.Resize(fyne.NewSize(760, 620))
+	w.SetOnClosed(func() { t.usage = nil })
+	t.usage = w
 	w.Show()
 }
