@@ -174,10 +174,12 @@ func (t *tray) menu(m MenuModel) *fyne.Menu {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
+		fyne.NewMenuItem("Add account…", func() { t.showAccounts(); t.accView.startLoginDialog() }),
 		fyne.NewMenuItem("Accounts…", t.showAccounts),
 		fyne.NewMenuItem("Usage…", t.showUsage),
 		fyne.NewMenuItem("Settings…", t.showSettings),
-		fyne.NewMenuItem("Copy "+m.Export, func() { t.app.Clipboard().SetContent(m.Export) }),
+		// No underscores in tray labels: D-Bus menus read them as mnemonics.
+		fyne.NewMenuItem("Copy the shell line: export ANTHROPIC…URL=http://"+t.core.Addr(), func() { t.app.Clipboard().SetContent(m.Export) }),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Quit", t.app.Quit),
 	)

@@ -25,6 +25,9 @@ echo "== tests (race detector, real Secret Service)"
 packages=$(go list ./... | grep -v '^github.com/claudeflare/claudeflare$')
 .ci/with-keyring.sh go test -race -count=1 -timeout 25m $packages
 
+echo "== smoke: the real tray app on Xvfb with a tray host and the real keychain"
+.ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare"
+
 echo "== fuzz (briefly)"
 go test -run '^$' -fuzz '^FuzzSSEUsage$' -fuzztime 10s ./core/proxy/
 go test -run '^$' -fuzz '^FuzzRateLimitedUntil$' -fuzztime 10s ./core/proxy/
