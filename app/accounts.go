@@ -47,9 +47,10 @@ func newAccountsView(c AccountsCore, win fyne.Window, background func(func())) *
 	return v
 }
 
-// AccountDetail is an account's second line: session and limit countdowns, requests.
-func AccountDetail(v pool.View, now time.Time) string {
-	s := fmt.Sprintf("%s · priority %d · %d requests", AccountLine(v, now), v.Priority, v.TotalRequests)
+// AccountDetail is an account's second line: session and limit countdowns,
+// requests and their share of all accounts' requests (0…1).
+func AccountDetail(v pool.View, share float64, now time.Time) string {
+	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", AccountLine(v, now), v.Priority, v.TotalRequests, share*100)
 	if !v.SessionExpiresAt.IsZero() {
 		s += " · session " + Countdown(v.SessionExpiresAt.Sub(now)) + " left"
 	}
@@ -63,6 +64,10 @@ func (v *accountsView) refresh() {
 	now := time.Now()
 	v.list.RemoveAll()
 	views := v.core.Views()
+	var all int64
+	for _, a := range views {
+		all += a.TotalRequests
+	}
 	if len(views) == 0 {
 		v.list.Add(widget.NewLabel("No accounts yet: requests pass through with the client's own credentials."))
 	}
@@ -109,7 +114,7 @@ func (v *accountsView) refresh() {
 		}
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		v.list.Add(container.NewBorder(nil, nil, nil, actions,
-			container.NewVBox(title, widget.NewLabel(AccountDetail(a, now)))))
+			container.NewVBox(title, widget.NewLabel(AccountDetail(a, shareOf(a.TotalRequests, all), now)))))
 	}
 }
 
@@ -147,4 +152,11 @@ func (v *accountsView) addAPIKey() {
 			return err
 		})
 	}, v.win)
+}
+
+func shareOf(n, all int64) float64 {
+	if all == 0 {
+		return 0
+	}
+	return float64(n) / float64(all)
 }

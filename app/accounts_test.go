@@ -21,8 +21,11 @@ import (
 func TestAccountDetail(t *testing.T) {
 	v := pool.View{Account: account.Account{Name: "w", Priority: 2, TotalRequests: 7}, Status: account.StatusActive,
 		SessionExpiresAt: now.Add(90 * time.Minute)}
-	if got := AccountDetail(v, now); got != "w: active · priority 2 · 7 requests · session 1h30m left" {
+	if got := AccountDetail(v, 0.25, now); got != "w: active · priority 2 · 7 requests (25%) · session 1h30m left" {
 		t.Errorf("%q", got)
+	}
+	if shareOf(1, 0) != 0 || shareOf(1, 4) != 0.25 {
+		t.Error("shareOf")
 	}
 }
 
