@@ -16,18 +16,23 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log"; cat "$work/app.log" 2>/dev/null || true; exit 1; }
+fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log"; cat "$work/app.log" 2>/dev/null || true; echo "--- tray host log"; tail -20 "$work/tray.log" 2>/dev/null || true; exit 1; }
 
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+# -displayfd lets Xvfb pick a free display number and tell us which.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
 pids+=($!)
-export DISPLAY=$display
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do [[ -s "$work/display" ]] && break; sleep 0.1; done
+[[ -s "$work/display" ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+export DISPLAY=:$(head -1 "$work/display")
+echo "smoke: Xvfb on $DISPLAY"
 
 # The tray host must be up before the app, or the icon never appears.
-gtk-sni-tray-standalone --watcher --top --end --size 32 >"$work/tray.log" 2>&1 &
+LANG=C.UTF-8 LC_ALL=C.UTF-8 gtk-sni-tray-standalone --watcher --top --end --size 32 >"$work/tray.log" 2>&1 &
 pids+=($!)
+tray_host=$!
 gdbus wait --session --timeout 20 org.kde.StatusNotifierWatcher || fail "no StatusNotifierWatcher"
+sleep 1
+kill -0 "$tray_host" 2>/dev/null || fail "the tray host exited"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export CLAUDEFLARE_HOME=$work/home PORT=$port LANG=en_US.UTF-8 CLAUDEFLARE_SHOW=settings
