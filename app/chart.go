@@ -57,13 +57,24 @@ type stackedBars struct {
 	rects   [][]*canvas.Rectangle
 }
 
+// eventColors: rate-limit events, failovers.
+var eventColors = []color.NRGBA{{0xEF, 0x44, 0x44, 0xff}, {0xEA, 0xB3, 0x08, 0xff}}
+
 func newStackedBars(series [][]int64) fyne.CanvasObject {
+	colors := make([]color.NRGBA, len(series))
+	for i := range colors {
+		colors[i] = AccountColor(i)
+	}
+	return newStackedBarsColored(series, colors)
+}
+
+func newStackedBarsColored(series [][]int64, colors []color.NRGBA) fyne.CanvasObject {
 	sb := &stackedBars{heights: BarHeights(series)}
 	var objs []fyne.CanvasObject
 	for a, hs := range sb.heights {
 		row := make([]*canvas.Rectangle, len(hs))
 		for b := range hs {
-			row[b] = canvas.NewRectangle(AccountColor(a))
+			row[b] = canvas.NewRectangle(colors[a])
 			objs = append(objs, row[b])
 		}
 		sb.rects = append(sb.rects, row)

@@ -67,18 +67,22 @@ func (v *usageView) load() {
 		d, _ := api.ParseWindow(window)
 		now := time.Now()
 		st, err := v.src.DB().Stats(context.Background(), now.Add(-d), now)
+		var evs []store.Event
+		if err == nil {
+			evs, err = v.src.DB().Events(context.Background(), now.Add(-d), now)
+		}
 		fyne.Do(func() {
 			if err != nil {
 				v.body.RemoveAll()
 				v.body.Add(widget.NewLabel("Could not read the request log: " + err.Error()))
 				return
 			}
-			v.draw(api.StatsView(st, d))
+			v.draw(api.StatsView(st, d), evs)
 		})
 	})
 }
 
-func (v *usageView) draw(s api.StatsJSON) {
+func (v *usageView) draw(s api.StatsJSON, evs []store.Event) {
 	v.body.RemoveAll()
 	for _, line := range UsageSummary(s) {
 		v.body.Add(widget.NewLabel(line))
@@ -107,6 +111,16 @@ func (v *usageView) draw(s api.StatsJSON) {
 	v.body.Add(newStackedBars(requests))
 	v.body.Add(widget.NewLabelWithStyle("Tokens (input + output) per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	v.body.Add(newStackedBars(tokens))
+	rl, fo := EventBuckets(evs, s.Series.Starts, time.Duration(s.Series.BucketSeconds)*time.Second)
+	eventLegend := container.NewHBox()
+	for i, name := range []string{"rate-limit events", "failovers"} {
+		sw := canvas.NewRectangle(eventColors[i])
+		sw.SetMinSize(fyne.NewSize(12, 12))
+		eventLegend.Add(container.NewHBox(container.NewCenter(sw), widget.NewLabel(name)))
+	}
+	v.body.Add(widget.NewLabelWithStyle("Rate-limit events and failovers per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	v.body.Add(eventLegend)
+	v.body.Add(newStackedBarsColored([][]int64{rl, fo}, eventColors))
 	v.body.Add(widget.NewLabelWithStyle("Share of requests and rate-limit events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	v.body.Add(shares)
 }
