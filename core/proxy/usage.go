@@ -139,19 +139,26 @@ func (s *sseUsage) dispatch() {
 	}
 }
 
-// jsonUsage reads usage, model and error type from a complete JSON body.
+// jsonUsage reads usage, model and error type from a complete JSON body,
+// decoding it once.
 func jsonUsage(body []byte) Usage {
-	var msg struct {
+	var doc struct {
+		Type  string     `json:"type"`
 		Model string     `json:"model"`
 		Usage *usageJSON `json:"usage"`
+		Error *struct {
+			Type string `json:"type"`
+		} `json:"error"`
 	}
 	var u Usage
-	if json.Unmarshal(body, &msg) != nil {
+	if json.Unmarshal(body, &doc) != nil {
 		return u
 	}
-	u.Model = msg.Model
-	u.merge(msg.Usage)
-	u.Error = errorType(body)
+	u.Model = doc.Model
+	u.merge(doc.Usage)
+	if doc.Type == "error" && doc.Error != nil {
+		u.Error = doc.Error.Type
+	}
 	return u
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Record is something Write and Writer persist: a RequestRow, an
@@ -40,20 +41,23 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 		_, err := (*stmt).ExecContext(ctx, args...)
 		return err
 	}
-	// An account state is a full snapshot: within a batch only the latest
-	// one per account needs writing (the proxy sends one per request).
+	// Account states are full snapshots, and an open session's record is
+	// overwritten by any later record of that session: within a batch only
+	// the latest of each needs writing (the proxy sends both per request).
 	latest := make(map[string]int)
 	for i, rec := range recs {
-		switch r := rec.(type) {
-		case AccountState:
-			latest[r.ID] = i
-		case *AccountState:
-			if r != nil {
-				latest[r.ID] = i
-			}
+		if key := supersedable(rec); key != "" {
+			latest[key] = i
 		}
 	}
+	superseded := func(i int, rec Record) bool {
+		key := supersedable(rec)
+		return key != "" && latest[key] != i
+	}
 	for i, rec := range recs {
+		if superseded(i, rec) {
+			continue
+		}
 		switch r := rec.(type) {
 		case RequestRow:
 			err = exec(&reqStmt, requestInsertSQL, requestArgs(&r))
@@ -64,11 +68,9 @@ func (db *DB) Write(ctx context.Context, recs []Record) (err error) {
 				roll.add(r)
 			}
 		case AccountState:
-			if latest[r.ID] == i {
-				err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
-			}
+			err = exec(&stateStmt, accountStateSQL, accountStateArgs(&r))
 		case *AccountState:
-			if r != nil && latest[r.ID] == i {
+			if r != nil {
 				err = exec(&stateStmt, accountStateSQL, accountStateArgs(r))
 			}
 		case Event:
@@ -105,4 +107,33 @@ func execSession(ctx context.Context, tx *sql.Tx, s *Session) error {
 	query, args := sessionWrite(s)
 	_, err := tx.ExecContext(ctx, query, args...)
 	return err
+}
+
+// supersedable names the thing a record overwrites, when a later record of
+// the same thing makes it pointless: an account's state, or an open session
+// (any later record of that session replaces it). Ended sessions, rows and
+// events are never skipped.
+func supersedable(rec Record) string {
+	switch r := rec.(type) {
+	case AccountState:
+		return "a|" + r.ID
+	case *AccountState:
+		if r != nil {
+			return "a|" + r.ID
+		}
+	case Session:
+		return openSessionKey(&r)
+	case *Session:
+		if r != nil {
+			return openSessionKey(r)
+		}
+	}
+	return ""
+}
+
+func openSessionKey(s *Session) string {
+	if !s.End.IsZero() {
+		return ""
+	}
+	return "s|" + s.AccountID + "|" + strconv.FormatInt(s.Start.UnixNano(), 10)
 }

@@ -42,3 +42,43 @@ func TestWriteKeepsTheLatestAccountState(t *testing.T) {
 		t.Fatalf("%d rows", len(rows))
 	}
 }
+
+// TestWriteCoalescesOpenSessionsButKeepsEnds: per-request session updates
+// collapse to the latest, and an end is never lost to coalescing.
+func TestWriteCoalescesOpenSessionsButKeepsEnds(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	start := time.Unix(1000, 0)
+	open := func(n int64) Session {
+		return Session{AccountID: "a1", AccountName: "a", Start: start, Expires: start.Add(time.Hour), Requests: n, StartReason: "first"}
+	}
+	ended := open(3)
+	ended.End, ended.EndReason = start.Add(time.Minute), "rate_limit"
+	other := Session{AccountID: "b1", AccountName: "b", Start: start, Expires: start.Add(time.Hour), Requests: 1, StartReason: "failover"}
+	otherLater := other
+	otherLater.Requests = 5
+	if err := db.Write(ctx, []Record{open(1), open(2), ended, open(4), other, &otherLater}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := db.Sessions(ctx, time.Time{}, time.Time{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%+v %v", list, err)
+	}
+	for _, s := range list {
+		switch s.AccountID {
+		case "a1":
+			if s.End.IsZero() || s.EndReason != "rate_limit" || s.Requests != 3 {
+				t.Errorf("ended session lost or reopened: %+v", s)
+			}
+		case "b1":
+			if s.Requests != 5 || !s.End.IsZero() {
+				t.Errorf("open session not at its latest: %+v", s)
+			}
+		}
+	}
+}
