@@ -129,24 +129,44 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, f
 }
 
 // RateLimited takes id out of rotation until the given time; it ends id's
-// session period if id is the active account.
+// session period if id is the active account. A 429 for an account already
+// limited (requests that were in flight when the limit began) extends the
+// limit if it reaches further but is not a new occurrence: no event, so a
+// storm of concurrent 429s counts once in the statistics and notifications.
 func (p *Pool) RateLimited(id string, now, until time.Time) {
 	p.update(id, now, store.EventRateLimited, until, events.RateLimited, store.EndRateLimit,
-		func(a *account.Account) { a.RateLimitedUntil = until })
+		func(a *account.Account) bool {
+			already := a.RateLimitedUntil.After(now)
+			if until.After(a.RateLimitedUntil) {
+				a.RateLimitedUntil = until
+			}
+			return !already
+		})
 }
 
 // Cooldown takes id out of rotation briefly (an overloaded upstream). Its
-// session period goes on unless another account takes over.
+// session period goes on unless another account takes over. Like
+// RateLimited, a cooldown already running is extended, not counted again.
 func (p *Pool) Cooldown(id string, now, until time.Time) {
 	p.update(id, now, store.EventCooldown, until, events.AccountChanged, "",
-		func(a *account.Account) { a.CooldownUntil = until })
+		func(a *account.Account) bool {
+			already := a.CooldownUntil.After(now)
+			if until.After(a.CooldownUntil) {
+				a.CooldownUntil = until
+			}
+			return !already
+		})
 }
 
 // NeedsLogin takes id out of rotation until its credential is replaced; it
 // ends id's session period if id is the active account.
 func (p *Pool) NeedsLogin(id string, now time.Time) {
 	p.update(id, now, store.EventNeedsLogin, time.Time{}, events.AccountChanged, store.EndNeedsLogin,
-		func(a *account.Account) { a.NeedsLogin = true })
+		func(a *account.Account) bool {
+			already := a.NeedsLogin
+			a.NeedsLogin = true
+			return !already
+		})
 }
 
 // SetUtilization records the upstream's latest 5-hour utilization for id.
@@ -181,22 +201,28 @@ func (p *Pool) SetSecret(id string, s creds.Secret) {
 	}
 }
 
-func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType, endReason string, change func(*account.Account)) {
+// update applies change to id's state and persists it. change reports
+// whether this is a new occurrence; only then is an event recorded and
+// published and the session period ended.
+func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType, endReason string, change func(*account.Account) bool) {
 	p.mu.Lock()
 	a := p.find(id)
 	if a == nil {
 		p.mu.Unlock()
 		return
 	}
-	change(a)
+	occurrence := change(a)
 	st := stateOf(a)
 	name := a.Name
 	var ended store.Record
-	if endReason != "" {
+	if occurrence && endReason != "" {
 		ended = p.endPeriodOf(id, now, endReason)
 	}
 	p.mu.Unlock()
 	p.rec.Enqueue(st)
+	if !occurrence {
+		return
+	}
 	if ended != nil {
 		p.rec.Enqueue(ended)
 	}

@@ -216,3 +216,61 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLimitStormCountsOnce: the 429s of requests that were in flight when an
+// account's limit began are one occurrence: one event, the limit extended
+// to the furthest reset, never shortened; a limit after the last one has
+// passed is a new occurrence. The same holds for cooldowns and needs_login.
+func TestLimitStormCountsOnce(t *testing.T) {
+	t.Parallel()
+	rec, bus := &recorder{}, events.NewBus()
+	p := pool.New(rec, bus)
+	sec := &secrets{m: map[string]creds.Secret{"id-a": {APIKey: "key-a"}, "id-b": {APIKey: "key-b"}}}
+	p.Load(context.Background(), []account.Account{
+		{ID: "id-a", Name: "a", Kind: account.KindAPIKey, CreatedAt: t0},
+		{ID: "id-b", Name: "b", Kind: account.KindAPIKey, CreatedAt: t0.Add(time.Second)},
+	}, sec, nil)
+	published, cancel := bus.Subscribe(128)
+	defer cancel()
+	p.Served("id-a", t0, dur, "")
+	for i := range 20 {
+		p.RateLimited("id-a", t0.Add(time.Duration(i)*time.Millisecond), t0.Add(time.Hour+time.Duration(i%3)*time.Minute))
+		p.Cooldown("id-b", t0, t0.Add(30*time.Second-time.Duration(i)*time.Second))
+		p.NeedsLogin("id-b", t0)
+	}
+	if n := rec.events("rate_limited"); n != 1 {
+		t.Errorf("%d rate_limited events for one storm, want 1", n)
+	}
+	if n := rec.events("cooldown"); n != 1 {
+		t.Errorf("%d cooldown events for one storm, want 1", n)
+	}
+	if n := rec.events("needs_login"); n != 1 {
+		t.Errorf("%d needs_login events, want 1", n)
+	}
+	views := map[string]pool.View{}
+	for _, v := range p.Views(t0, dur) {
+		views[v.Name] = v
+	}
+	if got, want := views["a"].RateLimitedUntil, t0.Add(time.Hour+2*time.Minute); !got.Equal(want) {
+		t.Errorf("a limited until %v, want the furthest reset %v", got, want)
+	}
+	if got, want := views["b"].CooldownUntil, t0.Add(30*time.Second); !got.Equal(want) {
+		t.Errorf("b cools down until %v, want %v (never shortened)", got, want)
+	}
+	limits := 0
+	for len(published) > 0 {
+		if ev := <-published; ev.Type == events.RateLimited {
+			limits++
+		}
+	}
+	if limits != 1 {
+		t.Errorf("%d rate_limited events published, want 1", limits)
+	}
+
+	// After the limit has passed, a 429 is a new occurrence.
+	later := t0.Add(3 * time.Hour)
+	p.RateLimited("id-a", later, later.Add(time.Hour))
+	if n := rec.events("rate_limited"); n != 2 {
+		t.Errorf("%d rate_limited events after a second limit, want 2", n)
+	}
+}
