@@ -247,3 +247,36 @@ func TestNoRefreshTokenNeedsLogin(t *testing.T) {
 		t.Errorf("Fresh = %v, %v", s.AccessToken, err)
 	}
 }
+
+// TestRefreshFailsThenRecovers: the token endpoint fails once (a 500) while
+// the only account's token has expired. That request cannot be served, but
+// the account is not sent to log in again; after the back-off the refresh
+// succeeds and the account serves with the new token.
+func TestRefreshFailsThenRecovers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fakeanthropic.Options{})
+	e.withProxy()
+	a, old := e.oauthAccount("work", 0, -time.Minute)
+	e.fake.ExpireAccessToken(old.AccessToken)
+	e.fake.FailRefresh(http.StatusInternalServerError, 1)
+
+	if status, _ := e.post(); status != http.StatusUnauthorized {
+		t.Fatalf("with the refresh failing: %d, want the upstream's 401 for the expired token", status)
+	}
+	if st := e.status("work"); st == account.StatusNeedsLogin {
+		t.Fatal("a failing token endpoint sent the account to log in again")
+	}
+	e.post() // during the back-off: no second call to a failing endpoint
+	if got := e.fake.TokenRequests(); got != 1 {
+		t.Fatalf("token endpoint called %d times during the back-off, want 1", got)
+	}
+
+	e.clock.Add(61 * time.Second)
+	if status, by := e.post(); status != http.StatusOK || by != "work" {
+		t.Fatalf("after the back-off: %d by %q, want 200 by work", status, by)
+	}
+	fresh := e.secret(a.ID)
+	if fresh.AccessToken == old.AccessToken || e.messagesWith(fresh.AccessToken) != 1 {
+		t.Error("the account did not serve with the refreshed token")
+	}
+}

@@ -44,7 +44,7 @@ type Writer struct {
 	written  atomic.Uint64 // committed
 	dropped  atomic.Uint64 // queue full or batch failed
 	failures atomic.Uint64 // failed commits
-	seen     atomic.Uint64 // failures already returned by Flush or Close
+	seen     atomic.Uint64 // failures returned by Flush or Close, or older than Close
 	lastErr  atomic.Pointer[error]
 	failing  bool // the last commit failed; writer goroutine only
 
@@ -131,14 +131,18 @@ func (w *Writer) Flush(ctx context.Context) error {
 }
 
 // Close stops accepting records, commits everything queued and stops the
-// goroutine. Like Flush, it returns an error when a commit failed since the
-// last Flush or Close returned. If ctx ends first, Close returns ctx's error
-// at once, and the goroutine, its commits now cancelled, drops what is left
-// and stops soon after. Calling Close again waits for the same end.
+// goroutine. It returns an error when a commit failed after Close was
+// called, that is when records not yet written when Close was called were
+// lost. Earlier failures are not its business: OnError has reported them,
+// and a long-running app that lost rows an hour ago still shuts down
+// cleanly. If ctx ends first, Close returns ctx's error at once, and the
+// goroutine, its commits now cancelled, drops what is left and stops soon
+// after. Calling Close again waits for the same end.
 func (w *Writer) Close(ctx context.Context) error {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
+		w.seen.Store(w.failures.Load())
 		close(w.queue)
 	}
 	w.mu.Unlock()

@@ -313,7 +313,7 @@ func TestWriterOnClosedDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	var calls atomic.Int32
-	w := NewWriter(db, WriterOptions{BatchSize: 2, OnError: func(error) { calls.Add(1); panic("a careless OnError") }})
+	w := NewWriter(db, WriterOptions{BatchSize: 2, FlushInterval: time.Hour, OnError: func(error) { calls.Add(1); panic("a careless OnError") }})
 	db.Close()
 	for i := range 5 {
 		w.Enqueue(row(i))
@@ -323,6 +323,39 @@ func TestWriterOnClosedDB(t *testing.T) {
 	}
 	if w.Dropped() != 5 || w.Written() != 0 || calls.Load() != 1 {
 		t.Errorf("dropped %d, written %d, OnError %d times; want 5, 0, 1", w.Dropped(), w.Written(), calls.Load())
+	}
+}
+
+// TestWriterCloseReportsOnlyItsOwnLosses: rows lost (and reported to
+// OnError) long before shutdown do not make Close fail; rows Close could not
+// write do.
+func TestWriterCloseReportsOnlyItsOwnLosses(t *testing.T) {
+	t.Parallel()
+	for _, failAtClose := range []bool{false, true} {
+		db := newTestDB(t)
+		w := NewWriter(db, WriterOptions{BatchSize: 1, OnError: func(error) {}})
+		if _, err := db.w.Exec(`CREATE TRIGGER fail BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+			t.Fatal(err)
+		}
+		w.Enqueue(row(0)) // a batch of one: committed, and lost, at once
+		for deadline := time.Now().Add(5 * time.Second); w.Dropped() == 0; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the failing commit did not happen")
+			}
+		}
+		if !failAtClose {
+			if _, err := db.w.Exec(`DROP TRIGGER fail`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Enqueue(row(1))
+		err := w.Close(t.Context())
+		if got := err != nil; got != failAtClose {
+			t.Errorf("failing at close %v: Close = %v", failAtClose, err)
+		}
+		if want := map[bool]uint64{false: 1, true: 0}[failAtClose]; w.Written() != want || w.Dropped() != 2-want {
+			t.Errorf("failing at close %v: written %d, dropped %d; want %d, %d", failAtClose, w.Written(), w.Dropped(), want, 2-want)
+		}
 	}
 }
 

@@ -118,6 +118,38 @@ func TestHangBeforeHeaders(t *testing.T) {
 	if len(reqs) != 1 || reqs[0].Status != 0 {
 		t.Errorf("requests = %+v, want one with status 0", reqs)
 	}
+	waitInFlight(t, s, 0) // the hung handler ends once the client has gone
+}
+
+// TestInFlightCountsHungRequests: InFlight counts a request while it hangs.
+func TestInFlightCountsHungRequests(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{})
+	s.AddAPIKey("k")
+	s.SetBehavior("k", Behavior{HangBeforeHeaders: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := send(ctx, "POST", s.URL+"/v1/messages", apiKeyAuth("k"), msgBody); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitInFlight(t, s, 1)
+	cancel()
+	<-done
+	waitInFlight(t, s, 0)
+}
+
+func waitInFlight(t *testing.T, s *Server, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.InFlight() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("InFlight = %d, want %d", s.InFlight(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestCloseEndsHungRequests(t *testing.T) {

@@ -69,6 +69,7 @@ type Server struct {
 	done    chan struct{} // closed by Close: ends hangs, delays and streams
 	once    sync.Once
 	streams atomic.Int32 // streams being written, for tests
+	active  atomic.Int32 // requests being handled, see InFlight
 
 	mu            sync.Mutex
 	apiKeys       map[string]bool
@@ -133,6 +134,10 @@ func (s *Server) Close() {
 	})
 }
 
+// InFlight is the number of requests being handled right now: a hung or
+// delayed request counts until its client (the proxy) gives up on it.
+func (s *Server) InFlight() int { return int(s.active.Load()) }
+
 // AuthorizeURL is the URL of the fake's OAuth authorize page (for CLAUDEFLARE_AUTHORIZE_URL).
 func (s *Server) AuthorizeURL() string { return s.URL + "/oauth/authorize" }
 
@@ -165,6 +170,8 @@ func (s *Server) endpointFor(path string) (endpoint, bool) {
 
 // serveHTTP records the request, then routes it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.active.Add(1)
+	defer s.active.Add(-1)
 	at := time.Now()
 	body, tooLarge, readErr := readBody(r, s.opts.MaxBodyBytes)
 	rw := &recorder{ResponseWriter: w, s: s, seen: s.record(r, body, at)}
