@@ -57,6 +57,12 @@ if ! gdbus wait --session --timeout 15 org.freedesktop.secrets; then
 fi
 
 export CLAUDEFLARE_TEST_REAL_KEYCHAIN=1
+# The pid of the process serving the secrets (the daemon, a child of the
+# subshell above) lets a test stop it (SIGSTOP) to play a keychain that hangs.
+owner=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+	--method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets)
+owner=${owner#*uint32 }
+export CLAUDEFLARE_TEST_KEYRING_PID=${owner%%,*}
 status=0
 "$@" || status=$?
 exit "$status"

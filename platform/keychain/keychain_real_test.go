@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,4 +72,62 @@ func TestRealKeychainProbe(t *testing.T) {
 	if err := (&Keychain{Timeout: 15 * time.Second}).Probe(context.Background()); err != nil {
 		t.Fatalf("Probe: %v", err)
 	}
+}
+
+// TestRealKeychainHangs: the real Secret Service stops answering (its
+// daemon is stopped with SIGSTOP, as a keychain waiting on an unlock prompt
+// nobody sees). Calls return a clear error after the timeout instead of
+// hanging, later calls do not pile up behind the hung one, and once the
+// daemon answers again the keychain works.
+func TestRealKeychainHangs(t *testing.T) {
+	requireRealKeychain(t)
+	pid, err := strconv.Atoi(os.Getenv("CLAUDEFLARE_TEST_KEYRING_PID"))
+	if err != nil {
+		t.Skip("CLAUDEFLARE_TEST_KEYRING_PID (set by .ci/with-keyring.sh) names no daemon to stop")
+	}
+	ctx := context.Background()
+	k := &Keychain{Timeout: time.Second}
+	if err := k.Probe(ctx); err != nil {
+		t.Fatalf("Probe before the hang: %v", err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stopping the keyring daemon: %v", err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Fatalf("resuming the keyring daemon: %v", err)
+			}
+		}
+	}
+	defer resume()
+
+	for i, call := range []func() error{
+		func() error { _, err := k.Get(ctx, "hung-id"); return err },
+		func() error { return k.Set(ctx, "hung-id", testSecret) },
+	} {
+		err := call()
+		if !errors.Is(err, creds.ErrUnavailable) || !strings.Contains(err.Error(), "did not answer within 1s") {
+			t.Errorf("call %d to a hung keychain: %v, want an unavailable error naming the timeout", i, err)
+		}
+		if err != nil && strings.Contains(err.Error(), testSecret.AccessToken) {
+			t.Errorf("call %d: the error carries the secret", i)
+		}
+	}
+
+	resume()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := k.Probe(ctx)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the keychain did not come back after the daemon resumed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = k.Delete(ctx, "hung-id")
 }
