@@ -3,10 +3,16 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/claudeflare/claudeflare/core"
 )
 
 type run struct {
@@ -160,4 +166,50 @@ func TestStatsAndClientKey(t *testing.T) {
 	if k1.code != 0 || len(strings.TrimSpace(k1.stdout)) < 40 || k1.stdout != k2.stdout {
 		t.Fatalf("client key must be made once and kept: %+v %+v", k1, k2)
 	}
+}
+
+// TestSecondLaunchNamesWhereTheAppIsNow: a second tray launch is refused,
+// naming the address of the first, also after a live port change.
+func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	vars := map[string]string{"CLAUDEFLARE_HOME": home, "CLAUDEFLARE_CREDENTIAL_STORE": "file"}
+	if err := os.WriteFile(filepath.Join(home, "config.json"), []byte(`{"port": `+strconv.Itoa(freeTCPPort(t))+`}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	launch := func(tray TrayFunc) run {
+		var out, errb bytes.Buffer
+		code := Run(&Env{
+			Args:   nil,
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+			Stdin:  strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Tray: tray,
+		})
+		return run{code, out.String(), errb.String()}
+	}
+	var second run
+	first := launch(func(c *core.Core) error {
+		moved := freeTCPPort(t)
+		if _, err := c.Config().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(moved))}); err != nil {
+			return err
+		}
+		second = launch(func(*core.Core) error { return errors.New("the second launch started a tray") })
+		if want := "already running at http://127.0.0.1:" + strconv.Itoa(moved); second.code != 1 || !strings.Contains(second.stderr, want) {
+			return fmt.Errorf("second launch: exit %d, stderr %q; want 1 saying %q", second.code, second.stderr, want)
+		}
+		return nil
+	})
+	if first.code != 0 {
+		t.Fatalf("first launch: exit %d, stderr %q", first.code, first.stderr)
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

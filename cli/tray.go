@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/platform/lock"
 	"github.com/claudeflare/claudeflare/platform/paths"
 )
@@ -20,7 +21,7 @@ func runTray(env *Env) error {
 	if err != nil {
 		return err
 	}
-	release, err := lock.Acquire(paths.LockPath(home), "http://"+cfg.Addr())
+	held, err := lock.Acquire(paths.LockPath(home), "http://"+cfg.Addr())
 	var locked *lock.ErrLocked
 	if errors.As(err, &locked) {
 		return fmt.Errorf("%v; open it from its tray icon, or stop it before starting another", err)
@@ -28,9 +29,10 @@ func runTray(env *Env) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer held.Release()
 	ctx := context.Background()
-	c, err := env.newCore(ctx, nil, newLogger(env))
+	log := newLogger(env)
+	c, err := env.newCore(ctx, nil, log)
 	if err != nil {
 		return err
 	}
@@ -38,6 +40,12 @@ func runTray(env *Env) error {
 		_ = c.Shutdown(ctx)
 		return err
 	}
+	// Subscribed after Start, so it runs after the core has moved the listener.
+	defer c.Config().Subscribe(func(_, _ config.Config) {
+		if err := held.SetAddress("http://" + c.Addr()); err != nil {
+			log.Warn("recording the new address in the lock file", "err", err)
+		}
+	})()
 	trayErr := env.Tray(c)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

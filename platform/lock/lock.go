@@ -50,14 +50,20 @@ func (e *ErrLocked) Error() string {
 // errWouldBlock is what tryLock returns when another open file holds the lock.
 var errWouldBlock = errors.New("lock is held")
 
+// Lock is the held single-instance lock.
+type Lock struct {
+	mu     sync.Mutex
+	f      *os.File // nil once released
+	holder Info
+}
+
 // Acquire takes the single-instance lock at path (normally
 // paths.LockPath(home)) without waiting and records this process's PID and
 // address, e.g. "http://127.0.0.1:8080". If another instance holds it, the
-// error is an *ErrLocked carrying what that instance recorded. release
-// empties the file and drops the lock; calling it more than once is harmless.
-// The lock belongs to the open file, so a second Acquire in the same process
-// fails as well.
-func Acquire(path, address string) (release func(), err error) {
+// error is an *ErrLocked carrying what that instance recorded. The lock
+// belongs to the open file, so a second Acquire in the same process fails
+// as well.
+func Acquire(path, address string) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
@@ -69,19 +75,42 @@ func Acquire(path, address string) (release func(), err error) {
 		}
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	if err := writeInfo(f, Info{PID: os.Getpid(), Address: address}); err != nil {
+	l := &Lock{f: f, holder: Info{PID: os.Getpid(), Address: address}}
+	if err := writeInfo(f, l.holder); err != nil {
 		_ = unlock(f)
 		_ = f.Close()
 		return nil, fmt.Errorf("writing lock file %s: %w", path, err)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			_ = f.Truncate(0)
-			_ = unlock(f)
-			_ = f.Close()
-		})
-	}, nil
+	return l, nil
+}
+
+// SetAddress records a new address (the listener moved), so that a second
+// launch names where this instance is now.
+func (l *Lock) SetAddress(address string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil || l.holder.Address == address {
+		return nil
+	}
+	l.holder.Address = address
+	if err := writeInfo(l.f, l.holder); err != nil {
+		return fmt.Errorf("writing lock file %s: %w", l.f.Name(), err)
+	}
+	return nil
+}
+
+// Release empties the file and drops the lock; calling it more than once is
+// harmless.
+func (l *Lock) Release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return
+	}
+	_ = l.f.Truncate(0)
+	_ = unlock(l.f)
+	_ = l.f.Close()
+	l.f = nil
 }
 
 // writeInfo replaces the file's contents with info.

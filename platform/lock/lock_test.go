@@ -14,11 +14,11 @@ func TestSecondAcquireReportsTheFirst(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "claudeflare.lock")
 	const addr = "http://127.0.0.1:8080"
 
-	release, err := Acquire(path, addr)
+	l, err := Acquire(path, addr)
 	if err != nil {
 		t.Fatalf("first Acquire: %v", err)
 	}
-	defer release()
+	defer l.Release()
 
 	_, err = Acquire(path, "http://127.0.0.1:9090")
 	var locked *ErrLocked
@@ -37,12 +37,12 @@ func TestSecondAcquireReportsTheFirst(t *testing.T) {
 func TestReleaseLetsTheNextOneIn(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "claudeflare.lock")
-	release, err := Acquire(path, "http://127.0.0.1:8080")
+	l, err := Acquire(path, "http://127.0.0.1:8080")
 	if err != nil {
 		t.Fatal(err)
 	}
-	release()
-	release() // harmless twice
+	l.Release()
+	l.Release() // harmless twice
 
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -52,11 +52,11 @@ func TestReleaseLetsTheNextOneIn(t *testing.T) {
 		t.Errorf("lock file after release = %q, want empty", data)
 	}
 
-	release2, err := Acquire(path, "http://[::1]:8081")
+	l2, err := Acquire(path, "http://[::1]:8081")
 	if err != nil {
 		t.Fatalf("Acquire after release: %v", err)
 	}
-	defer release2()
+	defer l2.Release()
 	if got := readInfo(path); got.Address != "http://[::1]:8081" {
 		t.Errorf("recorded address = %q", got.Address)
 	}
@@ -69,11 +69,11 @@ func TestStaleFileDoesNotBlock(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"pid":999999,"address":"http://old"}`+"\n"+"garbage garbage garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	release, err := Acquire(path, "http://new")
+	l, err := Acquire(path, "http://new")
 	if err != nil {
 		t.Fatalf("Acquire over a stale file: %v", err)
 	}
-	defer release()
+	defer l.Release()
 	got := readInfo(path)
 	if got.PID != os.Getpid() || got.Address != "http://new" {
 		t.Errorf("recorded %+v, want this process at http://new", got)
@@ -104,5 +104,31 @@ func TestMissingFolder(t *testing.T) {
 	var locked *ErrLocked
 	if err == nil || errors.As(err, &locked) || !strings.Contains(err.Error(), "opening lock file") {
 		t.Fatalf("err = %v, want an open error", err)
+	}
+}
+
+// TestSetAddressFollowsTheListener: after a live port change the lock names
+// the new address, so a second launch says where the app is now.
+func TestSetAddressFollowsTheListener(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	l, err := Acquire(path, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetAddress("http://127.0.0.1:9191"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(path, "http://127.0.0.1:8080")
+	var locked *ErrLocked
+	if !errors.As(err, &locked) || locked.Info.Address != "http://127.0.0.1:9191" || locked.Info.PID != os.Getpid() {
+		t.Fatalf("second Acquire after SetAddress: %v, want it locked at the new address", err)
+	}
+	l.Release()
+	if err := l.SetAddress("http://127.0.0.1:1"); err != nil {
+		t.Errorf("SetAddress after Release: %v", err)
+	}
+	if data, _ := os.ReadFile(path); len(data) != 0 {
+		t.Errorf("SetAddress after Release wrote %q", data)
 	}
 }

@@ -60,9 +60,9 @@ func TestOtherProcessAndCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	release, err := Acquire(path, "http://127.0.0.1:8080")
+	l, err := Acquire(path, "http://127.0.0.1:8080")
 	if err != nil {
 		t.Fatalf("Acquire after the holder was killed: %v", err)
 	}
-	release()
+	l.Release()
 }
