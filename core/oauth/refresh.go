@@ -180,6 +180,20 @@ func (t *TokenSource) run(c pool.Candidate, old creds.Secret, st *tokenState, f 
 		if fresh.RefreshToken == "" {
 			fresh.RefreshToken = old.RefreshToken // not rotated: keep using the old one
 		}
+		// The account may have been removed, or logged in again, while the
+		// token endpoint answered: saving then would write a deleted secret
+		// back, or overwrite the new login with tokens of the old one.
+		if stored, gerr := t.Creds.Get(ctx, c.ID); errors.Is(gerr, creds.ErrNotFound) {
+			log.Info("oauth: account removed during the refresh; dropping the new token")
+			err = fmt.Errorf("%w: account %q was removed", proxy.ErrNeedsLogin, c.Name)
+			fresh = creds.Secret{}
+			break
+		} else if gerr == nil && stored.RefreshToken != old.RefreshToken {
+			log.Info("oauth: account logged in again during the refresh; keeping the new login")
+			fresh = stored
+			t.Pool.SetSecret(c.ID, fresh)
+			break
+		}
 		// The new refresh token is saved before the new access token is used:
 		// a token that only lived in memory would be lost with the process.
 		if serr := t.Creds.Set(ctx, c.ID, fresh); serr != nil {

@@ -280,3 +280,65 @@ func TestRefreshFailsThenRecovers(t *testing.T) {
 		t.Error("the account did not serve with the refreshed token")
 	}
 }
+
+// TestRefreshRacingRemovalOrNewLogin: the account is removed, or logged in
+// again, while the token endpoint is answering. The refresh must not write
+// the removed secret back, nor overwrite the new login with the old grant's
+// tokens.
+func TestRefreshRacingRemovalOrNewLogin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []string{"removed", "logged in again"} {
+		t.Run(tc, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, fakeanthropic.Options{})
+			e.withProxy()
+			a, old := e.oauthAccount("work", 0, time.Minute) // due for a refresh
+			e.fake.SetTokenDelay(300 * time.Millisecond)
+			c := pool.Candidate{ID: a.ID, Name: a.Name, Kind: account.KindOAuth, Secret: old}
+			type result struct {
+				s   creds.Secret
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				s, err := e.ts.Fresh(context.Background(), c)
+				done <- result{s, err}
+			}()
+			for deadline := time.Now().Add(5 * time.Second); e.fake.TokenRequests() == 0; time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the refresh never reached the token endpoint")
+				}
+			}
+			var relogin creds.Secret
+			if tc == "removed" {
+				if err := e.accounts.Remove(context.Background(), "work"); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				access, refresh := e.fake.IssueTokens()
+				relogin = creds.Secret{AccessToken: access, RefreshToken: refresh, ExpiresAt: time.Now().Add(time.Hour)}
+				if err := e.creds.Set(context.Background(), a.ID, relogin); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := <-done
+			stored, err := e.creds.Get(context.Background(), a.ID)
+			switch tc {
+			case "removed":
+				if !errors.Is(err, creds.ErrNotFound) {
+					t.Errorf("the removed account's secret is back in the store (err %v)", err)
+				}
+				if r.err == nil {
+					t.Error("Fresh for a removed account succeeded")
+				}
+			default:
+				if err != nil || stored.RefreshToken != relogin.RefreshToken {
+					t.Errorf("the new login's tokens were overwritten by the refresh (err %v)", err)
+				}
+				if r.err != nil || r.s.AccessToken != relogin.AccessToken {
+					t.Errorf("Fresh = %v; want the new login's token", r.err)
+				}
+			}
+		})
+	}
+}
