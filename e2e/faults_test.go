@@ -259,6 +259,9 @@ func TestFault529Burst(t *testing.T) {
 	if r.Status != http.StatusServiceUnavailable || apiErrorType(r.Body) != "api_error" || !strings.Contains(string(r.Body), "cool down") {
 		t.Errorf("while both cool down: %s, want 503 api_error telling the user to wait for the cooldown", r)
 	}
+	if ra, err := strconv.Atoi(r.Header.Get("retry-after")); err != nil || ra < 1 || ra > 30 {
+		t.Errorf("while both cool down: retry-after %q, want 1…30 seconds (to the end of the first cooldown)", r.Header.Get("retry-after"))
+	}
 	if got := len(seenMessages(sb.Fake)); got != 0 {
 		t.Errorf("%d requests went upstream while both accounts cooled down, want 0", got)
 	}

@@ -129,7 +129,12 @@ func (ex *exchange) failover(cands []pool.Candidate) {
 		ex.fail(http.StatusBadGateway, "api_error", msg)
 		return
 	}
-	ex.fail(http.StatusServiceUnavailable, "api_error", ex.p.noAccountMessage(now))
+	msg, back := ex.p.noAccount(now)
+	if !back.IsZero() {
+		// Clients (the SDKs, Claude Code) wait this long before retrying.
+		ex.w.Header().Set("Retry-After", strconv.FormatInt(max(int64(back.Sub(now).Seconds()+0.999), 1), 10))
+	}
+	ex.fail(http.StatusServiceUnavailable, "api_error", msg)
 }
 
 // attempt sends the request on c, refreshing an OAuth token first if it is
@@ -324,8 +329,10 @@ func (ex *exchange) finish() {
 	}})
 }
 
-// noAccountMessage tells the user what to do when no account can serve.
-func (p *Proxy) noAccountMessage(now time.Time) string {
+// noAccount tells the user what to do when no account can serve, and when
+// the first overloaded account's cooldown ends (zero if none is cooling
+// down: only the user can bring the others back).
+func (p *Proxy) noAccount(now time.Time) (message string, back time.Time) {
 	views := p.Pool.Views(now, p.Config().SessionDuration())
 	var paused, login, cooling, noCred []string
 	for _, v := range views {
@@ -336,6 +343,9 @@ func (p *Proxy) noAccountMessage(now time.Time) string {
 			login = append(login, v.Name)
 		case now.Before(v.CooldownUntil):
 			cooling = append(cooling, v.Name)
+			if back.IsZero() || v.CooldownUntil.Before(back) {
+				back = v.CooldownUntil
+			}
 		case !v.HasCredential:
 			noCred = append(noCred, v.Name)
 		}
@@ -354,7 +364,7 @@ func (p *Proxy) noAccountMessage(now time.Time) string {
 		parts = append(parts, fmt.Sprintf("check the credential store: the credentials of %s could not be read", strings.Join(noCred, ", ")))
 	}
 	if len(parts) == 0 {
-		return "No Claudeflare account can serve this request."
+		return "No Claudeflare account can serve this request.", back
 	}
-	return "No Claudeflare account can serve this request: " + strings.Join(parts, "; ") + "."
+	return "No Claudeflare account can serve this request: " + strings.Join(parts, "; ") + ".", back
 }

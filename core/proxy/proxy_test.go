@@ -321,6 +321,29 @@ func TestNoAvailableAccountSaysWhatToDo(t *testing.T) {
 	if n := len(h.fake.Requests()); n != 0 {
 		t.Errorf("upstream saw %d requests", n)
 	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		t.Errorf("Retry-After %q when only the user can bring an account back", ra)
+	}
+}
+
+// TestAllCoolingDownSaysWhenToRetry: with every account cooling down after
+// a 529, the 503 carries retry-after: the seconds to the first cooldown's end.
+func TestAllCoolingDownSaysWhenToRetry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.fake.SetBehavior(h.apiKeyAccount("a"), fakeanthropic.Behavior{Status: 529})
+	h.fake.SetBehavior(h.apiKeyAccount("b"), fakeanthropic.Behavior{Status: 529})
+	if resp, _ := h.post(msgBody); resp.StatusCode != 529 {
+		t.Fatalf("first request: %d, want the upstream's 529", resp.StatusCode)
+	}
+	resp, body := h.post(msgBody)
+	if resp.StatusCode != 503 || !strings.Contains(body, `"api_error"`) || !strings.Contains(body, "cool down") {
+		t.Fatalf("status %d: %s; want 503 saying the accounts cool down", resp.StatusCode, body)
+	}
+	ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || ra < 1 || ra > 30 {
+		t.Errorf("Retry-After %q, want 1…30 (seconds to the end of a 30 s cooldown)", resp.Header.Get("Retry-After"))
+	}
 }
 
 func TestAllUnreachableIsBadGateway(t *testing.T) {
