@@ -84,6 +84,17 @@ func (in *instance) rows(t *testing.T) int {
 	return len(rows)
 }
 
+// waitRows waits until the API reports exactly want request rows.
+func (in *instance) waitRows(t *testing.T, want int, what string) {
+	t.Helper()
+	eventually(t, 10*time.Second, what, func() error {
+		if got := in.rows(t); got != want {
+			return fmt.Errorf("%d rows, want %d", got, want)
+		}
+		return nil
+	})
+}
+
 // apiErrorType is the error type of an Anthropic-style error body, or "".
 func apiErrorType(body []byte) string {
 	var e struct {
@@ -284,12 +295,7 @@ func TestFaultUpstreamNeverAnswers(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 5*time.Second, "the first row", func() error {
-		if n := in.rows(t); n != 1 {
-			return fmt.Errorf("%d rows", n)
-		}
-		return nil
-	})
+	in.waitRows(t, 1, "the first row")
 	const before = 1
 	baseline := in.metric(t, "go_goroutines")
 
@@ -349,12 +355,7 @@ func TestFaultDatabaseSlow(t *testing.T) {
 	sb.addAccount(t, "a")
 	in := sb.serve(t)
 	in.mustServeFrom(t, "a")
-	eventually(t, 5*time.Second, "the first row", func() error {
-		if n := in.rows(t); n != 1 {
-			return fmt.Errorf("%d rows", n)
-		}
-		return nil
-	})
+	in.waitRows(t, 1, "the first row")
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(sb.Home, "claudeflare.db")+"?_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -392,12 +393,7 @@ func TestFaultDatabaseSlow(t *testing.T) {
 		t.Logf("the lock was held %v, close to busy_timeout: not checking that every row arrives", held)
 		return
 	}
-	eventually(t, 10*time.Second, "every row after the lock goes", func() error {
-		if got := in.rows(t); got != n+1 {
-			return fmt.Errorf("%d rows, want %d", got, n+1)
-		}
-		return nil
-	})
+	in.waitRows(t, n+1, "every row after the lock goes")
 }
 
 // TestFaultDiskFull: the database's disk fills up (RLIMIT_FSIZE 0 on the
@@ -413,12 +409,7 @@ func TestFaultDiskFull(t *testing.T) {
 	for range good {
 		in.mustServeFrom(t, "a")
 	}
-	eventually(t, 5*time.Second, "the rows before the disk fills", func() error {
-		if n := in.rows(t); n != good {
-			return fmt.Errorf("%d rows, want %d", n, good)
-		}
-		return nil
-	})
+	in.waitRows(t, good, "the rows before the disk fills")
 	lostBefore := in.metric(t, "claudeflare_writer_dropped_records_total")
 
 	pid := in.cmd.Process.Pid
@@ -460,12 +451,7 @@ func TestFaultDiskFull(t *testing.T) {
 	for range after {
 		in.mustServeFrom(t, "a")
 	}
-	eventually(t, 10*time.Second, "rows again once the disk has room", func() error {
-		if n := in.rows(t); n != good+after {
-			return fmt.Errorf("%d rows, want %d (%d before, %d after; the %d in between lost)", n, good+after, good, after, lost)
-		}
-		return nil
-	})
+	in.waitRows(t, good+after, "rows again once the disk has room: the ones before and after, none of those in between")
 	if got := strings.Count(in.stderr.String(), "rows could not be written"); got != 1 {
 		t.Errorf("the failure was logged %d times, want once:\n%s", got, in.stderr)
 	}
