@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/accounts"
@@ -59,8 +60,9 @@ type Core struct {
 	credMu sync.RWMutex
 	creds  creds.Store
 
-	clientKey clientKeyCache
-	listener  listener
+	clientKey     clientKeyCache
+	listener      listener
+	loadedVersion atomic.Int64 // the accounts' SettingsVersion the pool was last loaded at
 
 	stop    context.CancelFunc
 	bg      sync.WaitGroup
@@ -126,11 +128,18 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 
 // Reload re-reads the accounts into the pool; the next request sees them.
 func (c *Core) Reload(ctx context.Context) error {
+	// The version is read first: a change landing while the accounts are
+	// read leaves a newer version behind, and the watcher reloads again.
+	v, err := c.db.SettingsVersion(ctx)
+	if err != nil {
+		return err
+	}
 	list, err := c.db.Accounts(ctx)
 	if err != nil {
 		return fmt.Errorf("reading accounts: %w", err)
 	}
 	c.pool.Load(ctx, list, c.credStore(), c.log)
+	c.loadedVersion.Store(v)
 	return nil
 }
 

@@ -265,3 +265,34 @@ func TestShutdownFlushesTheRequestLog(t *testing.T) {
 		t.Fatalf("%d rows after shutdown (err %v), want %d", len(rows), err, n)
 	}
 }
+
+// TestAccountAddedBeforeStartIsPickedUp: an account the CLI adds between
+// New (which loads the accounts) and Start (which begins watching for
+// changes) still reaches the running proxy.
+func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
+	t.Parallel()
+	fake := fakeanthropic.New(fakeanthropic.Options{})
+	defer fake.Close()
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, freePort(t)))
+	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
+	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: e.lookup,
+		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(home, "claudeflare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := &accounts.Service{DB: db, Creds: filestore.New(filepath.Join(home, "credentials.json"))}
+	if _, err := svc.AddAPIKey(context.Background(), "early", fake.IssueAPIKey(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Shutdown(context.Background())
+	waitFor(t, "the account added before Start", func() bool { return len(c.Views()) == 1 })
+}

@@ -15,7 +15,6 @@ import (
 const accountPoll = 250 * time.Millisecond
 
 func (c *Core) watchAccounts(ctx context.Context) {
-	last, _ := c.db.SettingsVersion(ctx)
 	t := time.NewTicker(accountPoll)
 	defer t.Stop()
 	for {
@@ -24,11 +23,13 @@ func (c *Core) watchAccounts(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// Compared with the version the last Reload read before reading the
+		// accounts, so that a change made between New and this goroutine's
+		// start is not taken for the baseline and missed.
 		v, err := c.db.SettingsVersion(ctx)
-		if err != nil || v == last {
+		if err != nil || v == c.loadedVersion.Load() {
 			continue
 		}
-		last = v
 		if err := c.Reload(ctx); err != nil {
 			c.log.Error("reloading accounts", "err", err)
 		}
