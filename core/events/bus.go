@@ -28,6 +28,21 @@ type Event struct {
 	Data any       `json:"data,omitempty"`
 }
 
+// RequestData is the Data of a Request event: one per proxied request, so
+// it is a struct rather than a map, which would cost a dozen allocations.
+type RequestData struct {
+	ID           string `json:"id"`
+	Path         string `json:"path"`
+	Account      string `json:"account"`
+	Status       int    `json:"status"`
+	DurationMS   int64  `json:"duration_ms"`
+	Failovers    int    `json:"failovers"`
+	Model        string `json:"model"`
+	InputTokens  int64  `json:"input_tokens"`
+	OutputTokens int64  `json:"output_tokens"`
+	Streamed     bool   `json:"streamed"`
+}
+
 // Bus is a non-blocking publish/subscribe hub. The zero value is not usable; use NewBus.
 type Bus struct {
 	mu      sync.RWMutex

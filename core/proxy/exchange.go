@@ -322,10 +322,10 @@ func (ex *exchange) finish() {
 	ex.row.Model, ex.row.InputTokens, ex.row.OutputTokens = u.Model, u.InputTokens, u.OutputTokens
 	ex.row.CacheReadTokens, ex.row.CacheCreationTokens = u.CacheReadTokens, u.CacheCreationTokens
 	ex.p.Recorder.Enqueue(ex.row)
-	ex.p.Bus.Publish(events.Event{Type: events.Request, At: ex.start, Data: map[string]any{
-		"id": ex.row.ID, "path": ex.row.Path, "account": ex.row.AccountName, "status": ex.row.Status,
-		"duration_ms": ex.row.Duration.Milliseconds(), "failovers": ex.row.Failovers, "model": u.Model,
-		"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens, "streamed": ex.row.Streamed,
+	ex.p.Bus.Publish(events.Event{Type: events.Request, At: ex.start, Data: &events.RequestData{
+		ID: ex.row.ID, Path: ex.row.Path, Account: ex.row.AccountName, Status: ex.row.Status,
+		DurationMS: ex.row.Duration.Milliseconds(), Failovers: ex.row.Failovers, Model: u.Model,
+		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, Streamed: ex.row.Streamed,
 	}})
 }
 

@@ -81,10 +81,13 @@ func addBeta(h http.Header, beta string) {
 	h.Set("Anthropic-Beta", list+","+beta)
 }
 
-// copyResponseHeader copies an upstream response's end-to-end headers to dst.
+// copyResponseHeader copies an upstream response's end-to-end headers to
+// dst. The value slices are shared, not copied (src is only read after
+// this), each capped at its length so that an Add to dst reallocates rather
+// than writing into src: a dozen fewer allocations per request.
 func copyResponseHeader(dst, src http.Header) {
 	for k, vv := range src {
-		dst[k] = append(dst[k][:0:0], vv...)
+		dst[k] = vv[:len(vv):len(vv)]
 	}
 	removeHopHeaders(dst)
 }

@@ -104,3 +104,35 @@ func TestUtilization(t *testing.T) {
 		t.Errorf("%v", u)
 	}
 }
+
+func TestCopyResponseHeader(t *testing.T) {
+	t.Parallel()
+	src := http.Header{
+		"Content-Type":                        {"text/event-stream"},
+		"Anthropic-Ratelimit-Unified-Status":  {"allowed"},
+		"Set-Cookie":                          {"a=1", "b=2"},
+		"Connection":                          {"keep-alive, X-Upstream-Hop"},
+		"X-Upstream-Hop":                      {"1"},
+		"Transfer-Encoding":                   {"chunked"},
+		"Anthropic-Ratelimit-Unified-5h-Used": {"0.5"},
+	}
+	dst := http.Header{"X-Before": {"kept"}}
+	copyResponseHeader(dst, src)
+	for _, gone := range []string{"Connection", "X-Upstream-Hop", "Transfer-Encoding"} {
+		if _, ok := dst[gone]; ok {
+			t.Errorf("hop-by-hop %s reached the client", gone)
+		}
+	}
+	if got := dst.Values("Set-Cookie"); len(got) != 2 || dst.Get("Content-Type") != "text/event-stream" || dst.Get("X-Before") != "kept" {
+		t.Errorf("end-to-end headers not copied: %v", dst)
+	}
+	// Changing the client's header never writes into the upstream's.
+	dst.Add("Set-Cookie", "c=3")
+	dst.Set("Content-Type", "application/json")
+	if got := src.Values("Set-Cookie"); len(got) != 2 || src.Get("Content-Type") != "text/event-stream" || src.Get("Connection") == "" {
+		t.Errorf("the upstream's header was changed: %v", src)
+	}
+	if got := dst.Values("Set-Cookie"); len(got) != 3 {
+		t.Errorf("Add to the copy: %v", got)
+	}
+}
