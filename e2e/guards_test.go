@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -251,6 +253,232 @@ func TestOversizeBody(t *testing.T) {
 	}
 }
 
+// rawRequest spells out an HTTP/1.1 request exactly as given: the request
+// target untouched, Host first (the proxy's address unless headers name
+// another), then headers (name, value pairs) and the body with its length.
+func (in *instance) rawRequest(method, target string, body []byte, headers ...string) []byte {
+	host := strings.TrimPrefix(in.URL(), "http://")
+	var rest strings.Builder
+	for i := 0; i+1 < len(headers); i += 2 {
+		if strings.EqualFold(headers[i], "Host") {
+			host = headers[i+1]
+			continue
+		}
+		fmt.Fprintf(&rest, "%s: %s\r\n", headers[i], headers[i+1])
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, target, host, rest.String())
+	if body != nil {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+	}
+	b.WriteString("Connection: close\r\n\r\n")
+	b.Write(body)
+	return b.Bytes()
+}
+
+// rawDo sends req on a connection of its own and reads the answer. Go's
+// client always sends the origin form and cleans or refuses some targets; a
+// raw connection sends what an attacker would. The request is written while
+// the answer is read, since a server may answer (431) before it has read all.
+func (in *instance) rawDo(t *testing.T, req []byte) response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	go func() { _, _ = conn.Write(req) }() // ends when conn closes
+	line, _, _ := strings.Cut(string(req[:min(len(req), 200)]), "\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%.120s: no answer: %v", line, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%.120s: reading the answer: %v", line, err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// TestOversizeHeaders: request headers over the listener's limit (1 MiB,
+// core/listener.go) get 431 on proxy and API paths alike, whether one huge
+// header or many: nothing reaches upstream, nothing changes, and serve keeps
+// serving. A large header within the limit (a 64 KB anthropic-beta list, as a
+// client with many betas might send) reaches upstream intact.
+func TestOversizeHeaders(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	before := in.snapshot(t)
+	const limit = 1 << 20 // MaxHeaderBytes in core/listener.go
+	huge := []string{"X-Padding", strings.Repeat("x", limit+64<<10)}
+	var many []string
+	for i := 0; len(many)/2*(8<<10) <= limit+64<<10; i++ {
+		many = append(many, fmt.Sprintf("X-Padding-%d", i), strings.Repeat("y", 8<<10))
+	}
+	for _, tc := range []struct {
+		name, method, target string
+		body                 []byte
+		headers              []string
+	}{
+		{"one huge header on /v1/messages", "POST", "/v1/messages", messagesBody(false), huge},
+		{"many headers on /v1/messages", "POST", "/v1/messages", messagesBody(false), many},
+		{"a huge anthropic-beta on /v1/messages", "POST", "/v1/messages", messagesBody(false), []string{"anthropic-beta", huge[1]}},
+		{"one huge header on PATCH /api/config", "PATCH", "/api/config", []byte(`{"session_duration_ms":60000}`), huge},
+		{"many headers on POST /api/accounts/a/pause", "POST", "/api/accounts/a/pause", nil, many},
+		{"one huge header on GET /api/accounts", "GET", "/api/accounts", nil, huge},
+	} {
+		headers := append([]string{"Content-Type", "application/json", "x-api-key", clientKey}, tc.headers...)
+		r := in.rawDo(t, in.rawRequest(tc.method, tc.target, tc.body, headers...))
+		if r.Status != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s: %d %.200s, want 431", tc.name, r.Status, r.Body)
+		}
+	}
+	if n := len(in.Fake.Requests()); n != 0 {
+		t.Errorf("the fake saw %d requests with oversize headers, want 0", n)
+	}
+	if d := before.diff(in.snapshot(t)); d != "" {
+		t.Errorf("requests with oversize headers changed state: %s", d)
+	}
+
+	// serve is still up and serving.
+	in.mustServeFrom(t, "a")
+
+	// 64 KB of betas within the limit go upstream as sent, on the proxy's
+	// usual client connection (the same path as Claude Code's requests).
+	var betas []string
+	for i := 0; len(strings.Join(betas, ",")) < 64<<10; i++ {
+		betas = append(betas, fmt.Sprintf("experimental-feature-%05d-2025-01-01", i))
+	}
+	list := strings.Join(betas, ",")
+	r := in.do(t, "POST", "/v1/messages", messagesBody(false),
+		"Content-Type", "application/json", "x-api-key", clientKey, "anthropic-beta", list)
+	if r.Status != http.StatusOK || r.Header.Get("x-claudeflare-account") != "a" {
+		t.Fatalf("a 64 KB anthropic-beta: %s (account %q), want 200 from a", r, r.Header.Get("x-claudeflare-account"))
+	}
+	if got := lastMessage(t, in.Fake).Header.Values("anthropic-beta"); len(got) != 1 || got[0] != list {
+		t.Errorf("upstream got anthropic-beta of %d lines (%d bytes), want the client's %d bytes intact", len(got), len(strings.Join(got, ",")), len(list))
+	}
+}
+
+// TestPathTricks: request targets that spell an /api/ path in other than
+// canonical form (dot segments, encoded dots and slashes, doubled slashes)
+// or in absolute form, sent raw as an attacker would, are refused or
+// answered exactly as the honest path is. None lets a cross-site or rebinding
+// request change state, and no /v1/ request leaves for a host other than
+// upstream_url, whatever the target or Host names.
+func TestPathTricks(t *testing.T) {
+	t.Parallel()
+	in := twoAccounts(t)
+	evil := fakeanthropic.New(fakeanthropic.Options{}) // a host requests must never reach
+	t.Cleanup(evil.Close)
+	evilHost := strings.TrimPrefix(evil.URL, "http://") // a loopback address: the Host guard lets it by
+	self := strings.TrimPrefix(in.URL(), "http://")
+	before := in.snapshot(t)
+	honest := in.do(t, "GET", "/api/accounts", nil)
+	if honest.Status != 200 {
+		t.Fatalf("GET /api/accounts: %s", honest)
+	}
+
+	// Each prefix stands for "/api/" to a lenient path cleaner.
+	prefixes := []string{
+		"/v1/../api/", "/v1/%2e%2e/api/", "/v1/%2E%2E/api/", "/v1%2F..%2Fapi/", "/v1%2f%2e%2e%2fapi/",
+		"/v1/..%2Fapi/", "/v1/..%5Capi/", "/v1/..%5capi/", `/v1/..\api/`, "/v1/..;/api/", "/v1/%252e%252e/api/",
+		"/v1/messages/../../api/", "//api/", "///api/", "/./api/",
+		"/api/./", "/api//", "/api/x/../", "/api%2F", "http://evil.example/api/", "http://" + evilHost + "/api/",
+		"http://" + self + "/api/", // absolute form naming the proxy itself: the honest path
+	}
+	for _, p := range prefixes {
+		// A read from this machine: refused, or the honest answer.
+		r := in.rawDo(t, in.rawRequest("GET", p+"accounts", nil))
+		if (r.Status < 400 || r.Status >= 500) && !(r.Status == 200 && bytes.Equal(r.Body, honest.Body)) {
+			t.Errorf("GET %saccounts: %d %.200s, want a 4xx or the honest answer", p, r.Status, r.Body)
+		}
+		// Rebinding (a foreign Host) and cross-site (a foreign Origin) requests are refused.
+		for _, tc := range []struct {
+			method, path string
+			body         []byte
+			headers      []string
+		}{
+			{"GET", "accounts", nil, []string{"Host", "evil.example"}},
+			{"PATCH", "config", []byte(`{"session_duration_ms":60000}`), []string{"Origin", "http://evil.example"}},
+			{"PATCH", "config", []byte(`{"session_duration_ms":60000}`), []string{"Host", "evil.example"}},
+			{"POST", "accounts/a/pause", nil, []string{"Origin", "https://evil.example"}},
+			{"POST", "accounts", []byte(`{"name":"c","api_key":"sk-ant-api03-x"}`), []string{"Origin", "null"}},
+			{"DELETE", "accounts/b", nil, []string{"Host", "evil.example:" + strings.Split(self, ":")[1]}},
+			{"PUT", "config/strategy", []byte(`{"strategy":"session"}`), []string{"Origin", "http://evil.example"}},
+		} {
+			if tc.headers[0] == "Host" && strings.HasPrefix(p, "http://127.0.0.1:") {
+				continue // absolute form: the target's host, loopback here, wins over the Host header (RFC 9112 §3.2.2)
+			}
+			headers := append([]string{"Content-Type", "application/json"}, tc.headers...)
+			r := in.rawDo(t, in.rawRequest(tc.method, p+tc.path, tc.body, headers...))
+			if r.Status < 400 || r.Status >= 500 {
+				t.Errorf("%s %s%s with %v: %d %.200s, want a 4xx", tc.method, p, tc.path, tc.headers, r.Status, r.Body)
+			}
+		}
+		if d := before.diff(in.snapshot(t)); d != "" {
+			t.Fatalf("requests to %s… changed state: %s", p, d)
+		}
+	}
+	// Absolute form naming a foreign host is judged by that host.
+	for _, target := range []string{"http://evil.example/api/accounts", "https://evil.example/api/accounts", "http://evil.example:80/health"} {
+		r := in.rawDo(t, in.rawRequest("GET", target, nil))
+		if r.Status != http.StatusForbidden {
+			t.Errorf("GET %s (Host %s): %d %.200s, want 403", target, self, r.Status, r.Body)
+		}
+	}
+
+	// Proxy paths: whatever the target or Host names, a request goes to
+	// upstream_url or nowhere.
+	before = in.snapshot(t)
+	for _, tc := range []struct {
+		target  string
+		headers []string
+		want    int // 200: the honest answer, from a; 404: upstream's own answer for that path
+	}{
+		{"http://" + evilHost + "/v1/messages", nil, 200}, // absolute form naming another loopback port
+		{"http://evil.example/v1/messages", nil, 403},
+		{"/v1/messages", []string{"Host", evilHost}, 200},
+		{"/v1/messages", []string{"X-Forwarded-Host", evilHost, "Forwarded", "host=" + evilHost}, 200},
+		{"//" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/..%2F..%2F" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/%2F%2F" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/../../" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/..%5C..%5C" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/..;/..;/" + evilHost + "/v1/messages", nil, 400},
+		{"/v1/messages@" + evilHost, nil, 404}, // a path at upstream, not a user@host
+	} {
+		headers := append([]string{"Content-Type", "application/json", "x-api-key", clientKey, "anthropic-version", "2023-06-01"}, tc.headers...)
+		r := in.rawDo(t, in.rawRequest("POST", tc.target, messagesBody(false), headers...))
+		account := "none" // every answer on a proxy path names the account
+		switch {
+		case tc.want == 200 || tc.want == 404:
+			account = "a"
+		case strings.HasPrefix(tc.target, "//"):
+			account = "" // not a proxy path: an API error
+		}
+		if r.Status != tc.want || r.Header.Get("x-claudeflare-account") != account {
+			t.Errorf("POST %s %v: %d %.200s (account %q), want %d from %s", tc.target, tc.headers, r.Status, r.Body, r.Header.Get("x-claudeflare-account"), tc.want, account)
+		}
+	}
+	if n := len(evil.Requests()); n != 0 {
+		t.Errorf("a foreign host received %d requests through the proxy", n)
+	}
+	var paths []string
+	for _, s := range in.Fake.Requests() {
+		paths = append(paths, s.Path)
+	}
+	if want := "/v1/messages /v1/messages /v1/messages /v1/messages@" + evilHost; strings.Join(paths, " ") != want {
+		t.Errorf("upstream saw paths %q, want %q", paths, want)
+	}
+	if d := before.diff(in.snapshot(t)); d != "" {
+		t.Errorf("proxy path tricks changed state: %s", d)
+	}
+	in.mustServeFrom(t, "a")
+}
+
 // TestRemoteUseNeedsClientKey: with allow_remote, every request needs the
 // client key of `claudeflare client-key`, which never goes upstream.
 func TestRemoteUseNeedsClientKey(t *testing.T) {
@@ -293,6 +521,30 @@ func TestRemoteUseNeedsClientKey(t *testing.T) {
 		if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "a" {
 			t.Errorf("POST /v1/messages with the client key as %s: %s, want 200 from a", auth[0], r)
 		}
+	}
+	// Any Host is accepted with the key, but the target's host never chooses
+	// where a request goes: absolute form naming another host still goes to
+	// upstream_url, and an /api/ path in disguise is no more than a 400.
+	evil := fakeanthropic.New(fakeanthropic.Options{})
+	t.Cleanup(evil.Close)
+	for _, target := range []string{evil.URL + "/v1/messages", "http://evil.example/v1/messages"} {
+		r := in.rawDo(t, in.rawRequest("POST", target, messagesBody(false), "Content-Type", "application/json", "x-api-key", key))
+		if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "a" {
+			t.Errorf("POST %s with the client key: %d %.200s, want 200 from a", target, r.Status, r.Body)
+		}
+	}
+	for _, target := range []string{"/v1/../api/accounts/a/pause", "/v1/%2e%2e/api/accounts/a/pause", "/v1%2F..%2Fapi/accounts/a/pause", "//api/accounts/a/pause"} {
+		r := in.rawDo(t, in.rawRequest("POST", target, nil, "x-api-key", key, "Origin", "http://evil.example"))
+		if r.Status != 400 && r.Status != 403 {
+			t.Errorf("POST %s: %d %.200s, want 400 or 403", target, r.Status, r.Body)
+		}
+	}
+	if n := len(evil.Requests()); n != 0 {
+		t.Errorf("a foreign host received %d requests through the proxy", n)
+	}
+	var list []accountJSON
+	if r := in.do(t, "GET", "/api/accounts", nil, "x-api-key", key); json.Unmarshal(r.Body, &list) != nil || len(list) != 1 || list[0].Paused {
+		t.Errorf("after the path tricks, GET /api/accounts: %s, want a, not paused", r)
 	}
 	for _, s := range sb.Fake.Requests() {
 		if s.Credential != sb.Keys["a"] {

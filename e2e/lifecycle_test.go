@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,66 +74,6 @@ func TestShutdownFlushesAndRestartKeepsState(t *testing.T) {
 	}
 	sb.Fake.SetBehavior(sb.Keys["a"], fakeanthropic.Behavior{})
 	again.mustServeFrom(t, "b")
-}
-
-// TestSecretsNeverShown: account keys appear in no API answer, command
-// output, log line, event, config.json or database file (SPEC §6).
-func TestSecretsNeverShown(t *testing.T) {
-	t.Parallel()
-	sb := newSandbox(t, fakeanthropic.Options{})
-	sb.addAccount(t, "a")
-	sb.addAccount(t, "b")
-	sb.Fake.SetBehavior(sb.Keys["a"], fakeanthropic.Behavior{Status: http.StatusUnauthorized, Message: "invalid x-api-key"})
-	in := sb.serve(t)
-	in.mustServeFrom(t, "b") // a's key is refused: a failover with an error to log
-	in.do(t, "POST", "/v1/messages", messagesBody(true), "Content-Type", "application/json", "x-api-key", clientKey)
-	in.waitForRow(t, "b", 200)
-
-	texts := map[string]string{}
-	for _, path := range []string{"/health", "/api/accounts", "/api/requests?limit=100", "/api/stats?window=24h", "/api/config", "/api/config/strategy"} {
-		r := in.do(t, "GET", path, nil)
-		if r.Status != 200 {
-			t.Errorf("GET %s: %s, want 200", path, r)
-		}
-		texts["GET "+path] = string(r.Body)
-	}
-	for _, args := range [][]string{{"accounts", "list"}, {"accounts", "list", "--json"}, {"config", "show"}, {"stats"}, {"stats", "--json"}} {
-		res := sb.mustCLI(t, "", args...)
-		texts["claudeflare "+strings.Join(args, " ")] = res.Stdout + res.Stderr
-	}
-	if err := in.stop(); err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	texts["serve's output"] = in.stdout.String() + in.stderr.String()
-	texts["config.json"] = string(sb.readConfig(t))
-	files, _ := filepath.Glob(filepath.Join(sb.Home, "claudeflare.db*"))
-	if len(files) == 0 {
-		t.Errorf("no claudeflare.db in %s", sb.Home)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts[filepath.Base(f)] = string(b)
-	}
-	for where, text := range texts {
-		for name, key := range sb.Keys {
-			if strings.Contains(text, key) {
-				t.Errorf("%s shows %s's key", where, name)
-			}
-		}
-	}
-	// The keys are where the user opted to keep them.
-	creds, err := os.ReadFile(filepath.Join(sb.Home, "credentials.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, key := range sb.Keys {
-		if !strings.Contains(string(creds), key) {
-			t.Errorf("credentials.json does not hold %s's key", name)
-		}
-	}
 }
 
 // TestSIGINTShutsDownCleanly: Ctrl-C stops serve with status 0, like SIGTERM.

@@ -134,6 +134,11 @@ func TestGuards(t *testing.T) {
 		{"form content type", "POST", "/api/accounts", `name=x`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415},
 		{"dot segments refused", "GET", "/v1/../api/config", "", nil, 400},
 		{"encoded slash refused", "GET", "/v1/..%2fapi/config", "", nil, 400},
+		{"encoded backslash refused", "GET", "/v1/..%5Capi/config", "", nil, 400},
+		{"encoded backslash refused on the proxy", "POST", "/v1/..%5C..%5Capi/oauth/claude_cli/create_api_key", "{}", nil, 400},
+		{"dot segment with a parameter refused", "POST", "/v1/..;/api/oauth/claude_cli/create_api_key", "{}", nil, 400},
+		{"double-encoded dots refused", "POST", "/v1/%252e%252e/api/oauth/claude_cli/create_api_key", "{}", nil, 400},
+		{"encoded control character refused", "POST", "/v1/..%00/messages", "{}", nil, 400},
 		{"unknown api path", "GET", "/api/nope", "", nil, 404},
 	}
 	before := h.configFile()

@@ -121,7 +121,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	switch status {
 	case http.StatusUnauthorized:
 		errType = "authentication_error"
-	case http.StatusUnsupportedMediaType:
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
 		errType = "invalid_request_error"
 	}
 	w.Header().Set("X-Claudeflare-Account", "none")

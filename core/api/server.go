@@ -64,21 +64,48 @@ func New(d Deps) http.Handler {
 	return &Guard{Config: d.Config.Get, ClientKey: d.ClientKey, Next: cleanPaths(mux)}
 }
 
-// cleanPaths refuses paths that are not in canonical form (dot segments,
-// doubled or encoded slashes) instead of redirecting them, so that a path
-// like /v1/../api/... can never reach a route it does not name.
+// cleanPaths refuses paths that are not in canonical form instead of
+// redirecting them, so that a path like /v1/../api/... can never reach a
+// route it does not name, here or at the upstream the proxy forwards it to.
 func cleanPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		raw := r.URL.RawPath
-		if strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
-			strings.HasSuffix(p, "/.") || strings.Contains(p, "//") ||
-			strings.Contains(strings.ToLower(raw), "%2f") || strings.Contains(strings.ToLower(raw), "%5c") {
-			writeJSONError(w, http.StatusBadRequest, "path is not in canonical form")
+		if !canonicalPath(r.URL.Path, r.URL.RawPath) {
+			refuse(w, r, http.StatusBadRequest, "path is not in canonical form")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// canonicalPath reports whether the decoded path p (raw: as sent, when that
+// differs from p's default encoding) is free of everything a path cleaner,
+// here or upstream, could turn into another path: dot segments (also with
+// ;parameters, which some servers drop), doubled slashes, backslashes (which
+// some servers read as slashes; Go decodes %5C into p and, that being its
+// default encoding, keeps no raw form), encoded slashes, encodings left over
+// after decoding (%252e…) and control characters.
+func canonicalPath(p, raw string) bool {
+	if strings.Contains(p, "//") || strings.Contains(p, `\`) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return false
+		}
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		seg, _, _ = strings.Cut(seg, ";")
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	raw, p = strings.ToLower(raw), strings.ToLower(p)
+	for _, enc := range []string{"%2f", "%5c"} {
+		if strings.Contains(raw, enc) || strings.Contains(p, enc) {
+			return false
+		}
+	}
+	return !strings.Contains(p, "%2e")
 }
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
