@@ -203,6 +203,9 @@ func TestFault429StormAcrossAllAccounts(t *testing.T) {
 			t.Fatal("/api/events: no config_changed after the storm")
 		}
 	}
+	// Every row of the test (1 + n + 5) written means every event recorded
+	// before them is too: the writer commits in the order records come.
+	in.waitRows(t, 1+n+5, "the storm's rows")
 	var stats struct {
 		Accounts []struct {
 			Account         string `json:"account"`
