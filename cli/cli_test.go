@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/claudeflare/claudeflare/core"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 type run struct {
@@ -174,7 +174,7 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	vars := map[string]string{"CLAUDEFLARE_HOME": home, "CLAUDEFLARE_CREDENTIAL_STORE": "file"}
-	if err := os.WriteFile(filepath.Join(home, "config.json"), []byte(`{"port": `+strconv.Itoa(freeTCPPort(t))+`}`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(home, "config.json"), []byte(`{"port": `+strconv.Itoa(testkit.FreePort(t))+`}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	launch := func(tray TrayFunc) run {
@@ -189,7 +189,7 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 	}
 	var second run
 	first := launch(func(c *core.Core) error {
-		moved := freeTCPPort(t)
+		moved := testkit.FreePort(t)
 		if _, err := c.Config().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(moved))}); err != nil {
 			return err
 		}
@@ -202,14 +202,4 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 	if first.code != 0 {
 		t.Fatalf("first launch: exit %d, stderr %q", first.code, first.stderr)
 	}
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -20,20 +20,11 @@ import (
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/store"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
 const msgBody = `{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 type env map[string]string
 
@@ -44,7 +35,7 @@ func startCore(t *testing.T, fake *fakeanthropic.Server, home string) *core.Core
 	t.Helper()
 	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
 	if _, err := os.Stat(filepath.Join(home, "config.json")); os.IsNotExist(err) {
-		writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, freePort(t)))
+		writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
 	}
 	c, err := core.New(context.Background(), core.Options{
 		Home: home, Lookup: e.lookup, Version: "test",
@@ -88,17 +79,6 @@ func post(t *testing.T, addr string) *http.Response {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func TestBadConfigIsRefusedNamingFileAndKey(t *testing.T) {
@@ -156,9 +136,9 @@ func TestPortChangeRebindsWithoutDroppingRequests(t *testing.T) {
 		resp.Body.Close()
 		inflight <- resp.StatusCode
 	}()
-	waitFor(t, "the request to reach upstream", func() bool { return len(fake.Requests()) == 1 })
+	testkit.WaitFor(t, "the request to reach upstream", func() bool { return len(fake.Requests()) == 1 })
 
-	newPort := freePort(t)
+	newPort := testkit.FreePort(t)
 	if _, err := c.Config().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(newPort))}); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +151,7 @@ func TestPortChangeRebindsWithoutDroppingRequests(t *testing.T) {
 	if got := <-inflight; got != 200 {
 		t.Fatalf("request in flight on the old port ended with %d", got)
 	}
-	waitFor(t, "the old port to close", func() bool {
+	testkit.WaitFor(t, "the old port to close", func() bool {
 		conn, err := net.DialTimeout("tcp", oldAddr, time.Second)
 		if err == nil {
 			conn.Close()
@@ -188,7 +168,7 @@ func TestHandEditOfConfigAppliesLive(t *testing.T) {
 	c := startCore(t, fake, home)
 	port := c.Config().Get().Port
 	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d, "session_duration_ms": 60000, "my_note": "kept"}`, port))
-	waitFor(t, "the new session duration", func() bool { return c.Config().Get().SessionDurationMS == 60000 })
+	testkit.WaitFor(t, "the new session duration", func() bool { return c.Config().Get().SessionDurationMS == 60000 })
 	if src := c.Config().Sources()["session_duration_ms"]; src != "file" {
 		t.Errorf("source %q, want file", src)
 	}
@@ -219,18 +199,18 @@ func TestAccountChangesFromAnotherProcessApply(t *testing.T) {
 	if _, err := svc.AddAPIKey(context.Background(), "from-cli", "sk-ant-api03-cli", 0); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the account to appear", func() bool { return len(c.Views()) == 1 })
+	testkit.WaitFor(t, "the account to appear", func() bool { return len(c.Views()) == 1 })
 	if resp := post(t, c.Addr()); resp.Header.Get("X-Claudeflare-Account") != "from-cli" {
 		t.Fatalf("served by %q", resp.Header.Get("X-Claudeflare-Account"))
 	}
 	if _, err := svc.SetPaused(context.Background(), "from-cli", true); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the pause to apply", func() bool { return c.Views()[0].Status == account.StatusPaused })
+	testkit.WaitFor(t, "the pause to apply", func() bool { return c.Views()[0].Status == account.StatusPaused })
 	if err := svc.Remove(context.Background(), "from-cli"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the account to go", func() bool { return len(c.Views()) == 0 })
+	testkit.WaitFor(t, "the account to go", func() bool { return len(c.Views()) == 0 })
 }
 
 func TestShutdownFlushesTheRequestLog(t *testing.T) {
@@ -239,7 +219,7 @@ func TestShutdownFlushesTheRequestLog(t *testing.T) {
 	defer fake.Close()
 	home := t.TempDir()
 	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
-	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, freePort(t)))
+	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
 	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: e.lookup,
 		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "c.json")), nil }})
 	if err != nil {
@@ -274,7 +254,7 @@ func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
 	fake := fakeanthropic.New(fakeanthropic.Options{})
 	defer fake.Close()
 	home := t.TempDir()
-	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, freePort(t)))
+	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
 	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
 	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: e.lookup,
 		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil }})
@@ -294,5 +274,5 @@ func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Shutdown(context.Background())
-	waitFor(t, "the account added before Start", func() bool { return len(c.Views()) == 1 })
+	testkit.WaitFor(t, "the account added before Start", func() bool { return len(c.Views()) == 1 })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/store"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // TestRetentionRunsAtStartAndFollowsConfig: a started core deletes rows
@@ -45,9 +46,9 @@ func TestRetentionRunsAtStartAndFollowsConfig(t *testing.T) {
 	}
 
 	c := startCore(t, fake, home)
-	waitFor(t, "the 40-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s", "240h0m0s"}) })
+	testkit.WaitFor(t, "the 40-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s", "240h0m0s"}) })
 	if _, err := c.Config().Patch(map[string]json.RawMessage{"retention_days": json.RawMessage("5")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the 10-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s"}) })
+	testkit.WaitFor(t, "the 10-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s"}) })
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // TestCLIAccountChangesReachServe: pause, resume, add and remove made by the
@@ -36,7 +37,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 	}
 
 	sb.mustCLI(t, "", "accounts", "pause", "a")
-	eventually(t, liveDeadline, "a paused in the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "a paused in the running serve", func() error {
 		accts, _ := in.accounts(t)
 		if a := accts["a"]; !a.Paused || a.Status != "paused" {
 			return fmt.Errorf("a: paused %v, status %q", a.Paused, a.Status)
@@ -47,7 +48,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 	in.mustServeFrom(t, "b")
 
 	sb.mustCLI(t, "", "accounts", "resume", "a")
-	eventually(t, liveDeadline, "a resumed in the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "a resumed in the running serve", func() error {
 		accts, _ := in.accounts(t)
 		if a := accts["a"]; a.Paused || a.Status != "available" {
 			return fmt.Errorf("a: paused %v, status %q", a.Paused, a.Status)
@@ -57,7 +58,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 	in.mustServeFrom(t, "b") // b holds the session now
 
 	keyC := sb.addAccount(t, "c")
-	eventually(t, liveDeadline, "c appears in the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "c appears in the running serve", func() error {
 		_, names := in.accounts(t)
 		if !slices.Contains(names, "c") {
 			return fmt.Errorf("accounts: %v", names)
@@ -76,7 +77,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 	// c can serve: pause the others and send a request.
 	sb.mustCLI(t, "", "accounts", "pause", "a")
 	sb.mustCLI(t, "", "accounts", "pause", "b")
-	eventually(t, liveDeadline, "a and b paused", func() error {
+	testkit.Eventually(t, liveDeadline, "a and b paused", func() error {
 		accts, _ := in.accounts(t)
 		if !accts["a"].Paused || !accts["b"].Paused {
 			return fmt.Errorf("a paused %v, b paused %v", accts["a"].Paused, accts["b"].Paused)
@@ -89,7 +90,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 	}
 
 	sb.mustCLI(t, "", "accounts", "remove", "c")
-	eventually(t, liveDeadline, "c disappears from the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "c disappears from the running serve", func() error {
 		_, names := in.accounts(t)
 		if slices.Contains(names, "c") {
 			return fmt.Errorf("accounts: %v", names)

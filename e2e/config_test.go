@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // TestConfigSetAppliesLive: `config set session_duration_ms` while serve runs
@@ -38,7 +39,7 @@ func TestConfigSetAppliesLive(t *testing.T) {
 	if !strings.Contains(res.Stdout, "session_duration_ms") {
 		t.Errorf("config set output does not name the key: %s", res)
 	}
-	eventually(t, liveDeadline, "session_duration_ms applied by the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "session_duration_ms applied by the running serve", func() error {
 		var cfg configJSON
 		in.getJSON(t, "/api/config", &cfg)
 		if cfg.SessionDurationMS != 60000 || cfg.Sources["session_duration_ms"] != "file" {
@@ -68,7 +69,7 @@ func TestConfigSetBadValue(t *testing.T) {
 	sb := newSandbox(t, fakeanthropic.Options{})
 	in := sb.serve(t)
 	sb.mustCLI(t, "", "config", "set", "session_duration_ms", "120000")
-	eventually(t, liveDeadline, "session_duration_ms 120000 applied", func() error {
+	testkit.Eventually(t, liveDeadline, "session_duration_ms 120000 applied", func() error {
 		var cfg configJSON
 		in.getJSON(t, "/api/config", &cfg)
 		if cfg.SessionDurationMS != 120000 {
@@ -135,7 +136,7 @@ func TestServeRefusesBadConfigFile(t *testing.T) {
 			sb.writeConfig(t, []byte(tc.file))
 			args := []string{"serve"}
 			if tc.key != "port" { // should serve start by mistake, it must not take a fixed port
-				args = append(args, "--port", strconv.Itoa(freePort(t)))
+				args = append(args, "--port", strconv.Itoa(testkit.FreePort(t)))
 			}
 			res := sb.CLI(t, "", args...)
 			if res.Code == 0 {
@@ -209,10 +210,10 @@ func TestConfigSetPortMovesListener(t *testing.T) {
 		streamed <- string(b)
 	}()
 
-	newPort := freePort(t)
+	newPort := testkit.FreePort(t)
 	sb.mustCLI(t, "", "config", "set", "port", strconv.Itoa(newPort))
 	in.setPort(newPort)
-	eventually(t, 5*time.Second, "the new port answers /health", func() error {
+	testkit.Eventually(t, 5*time.Second, "the new port answers /health", func() error {
 		r, err := in.client.Get(in.URL() + "/health")
 		if err != nil {
 			return err
@@ -237,7 +238,7 @@ func TestConfigSetPortMovesListener(t *testing.T) {
 
 	// The old listener stops accepting once it is drained.
 	oldAddr := strings.TrimPrefix(oldURL, "http://")
-	eventually(t, 5*time.Second, "the old port stops listening", func() error {
+	testkit.Eventually(t, 5*time.Second, "the old port stops listening", func() error {
 		c, err := net.DialTimeout("tcp", oldAddr, time.Second)
 		if err != nil {
 			return nil
@@ -256,7 +257,7 @@ func TestHandEditedConfig(t *testing.T) {
 	in := sb.serve(t)
 
 	sb.setConfigKeys(t, map[string]any{"session_duration_ms": 90000, "x_unknown_key": "kept"})
-	eventually(t, liveDeadline, "hand edit applied", func() error {
+	testkit.Eventually(t, liveDeadline, "hand edit applied", func() error {
 		var cfg configJSON
 		in.getJSON(t, "/api/config", &cfg)
 		if cfg.SessionDurationMS != 90000 || cfg.Sources["session_duration_ms"] != "file" {
@@ -268,7 +269,7 @@ func TestHandEditedConfig(t *testing.T) {
 	bad := []byte(`{"port": ` + strconv.Itoa(mustPort(t, in)) + `, "session_duration_ms": "soon", "x_unknown_key": "kept"}`)
 	sb.writeConfig(t, bad)
 	// Once serve has reported the bad file, it must still run on the old configuration.
-	eventually(t, 3*time.Second, "the bad file reported by serve", func() error {
+	testkit.Eventually(t, 3*time.Second, "the bad file reported by serve", func() error {
 		if !hasLine(in.stderr.String(), sb.ConfigPath(), "session_duration_ms", "soon") {
 			return fmt.Errorf("serve's log does not name session_duration_ms yet:\n%s", in.stderr)
 		}
@@ -290,7 +291,7 @@ func TestHandEditedConfig(t *testing.T) {
 	if got := string(sb.readConfig(t)); !strings.Contains(got, `"x_unknown_key"`) || !strings.Contains(got, "kept") {
 		t.Errorf("config set dropped an unknown key: %s", got)
 	}
-	eventually(t, liveDeadline, "retention_days applied", func() error {
+	testkit.Eventually(t, liveDeadline, "retention_days applied", func() error {
 		var cfg configJSON
 		in.getJSON(t, "/api/config", &cfg)
 		if cfg.RetentionDays != 7 || cfg.SessionDurationMS != 18000000 {

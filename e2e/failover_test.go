@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // checkStatus compares an account's status in GET /api/accounts.
@@ -109,7 +110,7 @@ func TestStickySessionAndRateLimitFailover(t *testing.T) {
 
 	// a recovers: its limit is lifted upstream and its rate_limited_until passes.
 	in.Fake.SetBehavior(keyA, fakeanthropic.Behavior{})
-	eventually(t, limit+5*time.Second, "a available again", func() error {
+	testkit.Eventually(t, limit+5*time.Second, "a available again", func() error {
 		accts, _ := in.accounts(t)
 		if s := accts["a"].Status; s != "available" {
 			return fmt.Errorf("a is %q", s)
@@ -357,7 +358,7 @@ func TestClientDisconnect(t *testing.T) {
 		}
 		errc <- err
 	}()
-	eventually(t, 5*time.Second, "the request reaches the fake", func() error {
+	testkit.Eventually(t, 5*time.Second, "the request reaches the fake", func() error {
 		if len(seenMessages(in.Fake)) == 0 {
 			return fmt.Errorf("not yet")
 		}

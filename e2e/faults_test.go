@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,7 +88,7 @@ func (in *instance) rows(t *testing.T) int {
 // waitRows waits until the API reports exactly want request rows.
 func (in *instance) waitRows(t *testing.T, want int, what string) {
 	t.Helper()
-	eventually(t, 10*time.Second, what, func() error {
+	testkit.Eventually(t, 10*time.Second, what, func() error {
 		if got := in.rows(t); got != want {
 			return fmt.Errorf("%d rows, want %d", got, want)
 		}
@@ -225,7 +226,7 @@ func TestFault429StormAcrossAllAccounts(t *testing.T) {
 
 	// a's limit passes: it serves again (and keeps serving; b and c stay out).
 	sb.Fake.SetBehavior(sb.Keys["a"], fakeanthropic.Behavior{})
-	eventually(t, (resetA+10)*time.Second, "a serves again after its reset", func() error {
+	testkit.Eventually(t, (resetA+10)*time.Second, "a serves again after its reset", func() error {
 		r := in.message(t)
 		if r.Status != http.StatusOK || r.Header.Get("x-claudeflare-account") != "a" {
 			return fmt.Errorf("%s from %q", r, r.Header.Get("x-claudeflare-account"))
@@ -292,7 +293,7 @@ func TestFaultUpstreamNeverAnswers(t *testing.T) {
 	in := sb.serve(t)
 	in.mustServeFrom(t, "a")
 	in.client.CloseIdleConnections()
-	eventually(t, 5*time.Second, "a quiet fake", func() error {
+	testkit.Eventually(t, 5*time.Second, "a quiet fake", func() error {
 		if n := sb.Fake.InFlight(); n != 0 {
 			return fmt.Errorf("%d requests in flight", n)
 		}
@@ -312,13 +313,13 @@ func TestFaultUpstreamNeverAnswers(t *testing.T) {
 	}
 	impatient.CloseIdleConnections()
 
-	eventually(t, 10*time.Second, "serve to abandon the upstream requests", func() error {
+	testkit.Eventually(t, 10*time.Second, "serve to abandon the upstream requests", func() error {
 		if got := sb.Fake.InFlight(); got != 0 {
 			return fmt.Errorf("%d upstream requests still open", got)
 		}
 		return nil
 	})
-	eventually(t, 10*time.Second, "a 499 row for each abandoned request", func() error {
+	testkit.Eventually(t, 10*time.Second, "a 499 row for each abandoned request", func() error {
 		var rows []requestJSON
 		in.getJSON(t, "/api/requests?limit=1000", &rows)
 		gone := 0
@@ -333,7 +334,7 @@ func TestFaultUpstreamNeverAnswers(t *testing.T) {
 		return nil
 	})
 	// Goroutines come back to where they were; a few of the runtime's own may come and go.
-	eventually(t, 10*time.Second, "goroutines back to the baseline", func() error {
+	testkit.Eventually(t, 10*time.Second, "goroutines back to the baseline", func() error {
 		if g := in.metric(t, "go_goroutines"); g > baseline+3 {
 			return fmt.Errorf("%v goroutines, %v before the hung requests", g, baseline)
 		}
@@ -442,7 +443,7 @@ func TestFaultDiskFull(t *testing.T) {
 	if r := in.do(t, http.MethodGet, "/health", nil); r.Status != http.StatusOK {
 		t.Errorf("GET /health with a full disk: %s", r)
 	}
-	eventually(t, 10*time.Second, "the lost rows to be counted", func() error {
+	testkit.Eventually(t, 10*time.Second, "the lost rows to be counted", func() error {
 		if got := in.metric(t, "claudeflare_writer_dropped_records_total") - lostBefore; got < lost {
 			return fmt.Errorf("%v records counted lost, want at least the %d request rows", got, lost)
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // Deadlines of the harness. They bound polling; nothing sleeps for them.
@@ -33,7 +33,7 @@ const (
 	// liveDeadline is SPEC §9's "within a second" for changes made by the
 	// command line (and §2's live config), measured from the command's exit.
 	liveDeadline = time.Second
-	// pollEvery is the polling period of eventually.
+	// pollEvery is the polling period of waitHealthy.
 	pollEvery = 10 * time.Millisecond
 )
 
@@ -170,17 +170,6 @@ func (sb *sandbox) setConfigKeys(t *testing.T, keys map[string]any) {
 	sb.writeConfig(t, b)
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // instance is a running `claudeflare serve`.
 type instance struct {
 	*sandbox
@@ -204,7 +193,7 @@ func (sb *sandbox) serve(t *testing.T) *instance {
 	t.Helper()
 	var lastErr error
 	for range 3 { // the free port may be taken by someone else in between
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		sb.setConfigKeys(t, map[string]any{"port": port})
 		in, err := sb.startServe(t, port)
 		if err == nil {
@@ -504,27 +493,6 @@ func (in *instance) mustServeFrom(t *testing.T, name string) response {
 		t.Fatalf("POST /v1/messages: x-claudeflare-account = %q, want %q", got, name)
 	}
 	return r
-}
-
-// eventually calls cond until it returns nil or d has passed, then fails with
-// cond's last error.
-func eventually(t *testing.T, d time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, d, err)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("%s: %v", what, t.Context().Err())
-		case <-time.After(pollEvery):
-		}
-	}
 }
 
 // seenMessages returns the /v1/messages requests the fake received.

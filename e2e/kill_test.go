@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 	_ "modernc.org/sqlite"
 )
 
@@ -49,7 +50,7 @@ func TestKill9DuringHeavyWritingLosesAtMostTheLastBatch(t *testing.T) {
 			}
 		}()
 	}
-	eventually(t, 30*time.Second, "heavy writing", func() error {
+	testkit.Eventually(t, 30*time.Second, "heavy writing", func() error {
 		if answered.Load() < 1000 {
 			return errString("not yet")
 		}

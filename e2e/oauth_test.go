@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // loginSandbox is a sandbox whose claudeflare processes log in against the
@@ -54,7 +55,7 @@ func (ls *loginSandbox) loginEnv(t *testing.T) []string {
 	return append(ls.env(),
 		"CLAUDEFLARE_AUTHORIZE_URL="+ls.Fake.AuthorizeURL(),
 		"CLAUDEFLARE_TOKEN_URL="+ls.Fake.TokenURL(),
-		"CLAUDEFLARE_OAUTH_CALLBACK_PORT="+strconv.Itoa(freePort(t)),
+		"CLAUDEFLARE_OAUTH_CALLBACK_PORT="+strconv.Itoa(testkit.FreePort(t)),
 		"PATH="+ls.bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 	)
 }
@@ -84,7 +85,7 @@ func (ls *loginSandbox) login(t *testing.T, args ...string) cliResult {
 	if !strings.Contains(res.Stdout, "If no browser opens, visit:\n\n  "+ls.Fake.AuthorizeURL()+"?") {
 		t.Errorf("the login did not show the URL:\n%s", res)
 	}
-	eventually(t, 5*time.Second, "the browser shows the login page", func() error {
+	testkit.Eventually(t, 5*time.Second, "the browser shows the login page", func() error {
 		b, err := os.ReadFile(ls.page)
 		if err != nil || !bytes.Contains(b, []byte("You may close this window")) {
 			return fmt.Errorf("page %q, %v", b, err)
@@ -99,7 +100,7 @@ func (ls *loginSandbox) login(t *testing.T, args ...string) cliResult {
 // refreshes at the fake), like sandbox.serve.
 func (ls *loginSandbox) serveLogin(t *testing.T) *instance {
 	t.Helper()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	ls.setConfigKeys(t, map[string]any{"port": port})
 	in := &instance{
 		sandbox: ls.sandbox, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}), port: port,
@@ -237,7 +238,7 @@ func TestOAuthReloginAfterRefusedRefresh(t *testing.T) {
 	if !strings.Contains(res.Stdout, `Logged "max" in again`) {
 		t.Errorf("accounts login: %s", res)
 	}
-	eventually(t, liveDeadline, "max logged in again in the running serve", func() error {
+	testkit.Eventually(t, liveDeadline, "max logged in again in the running serve", func() error {
 		accts, _ := in.accounts(t)
 		if s := accts["max"].Status; s == "needs_login" {
 			return fmt.Errorf("max is %s", s)
@@ -245,7 +246,7 @@ func TestOAuthReloginAfterRefusedRefresh(t *testing.T) {
 		return nil
 	})
 	ls.mustCLI(t, "", "accounts", "pause", "spare")
-	eventually(t, liveDeadline, "spare paused", func() error {
+	testkit.Eventually(t, liveDeadline, "spare paused", func() error {
 		accts, _ := in.accounts(t)
 		if !accts["spare"].Paused {
 			return errors.New("spare not paused yet")

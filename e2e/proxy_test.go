@@ -14,6 +14,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // sdkClient is the official Go SDK pointed at the proxy with a dummy key. It
@@ -49,7 +50,7 @@ func twoAccounts(t *testing.T) *instance {
 func (in *instance) waitForRow(t *testing.T, account string, status int) requestJSON {
 	t.Helper()
 	var row requestJSON
-	eventually(t, 5*time.Second, "request row in /api/requests", func() error {
+	testkit.Eventually(t, 5*time.Second, "request row in /api/requests", func() error {
 		var rows []requestJSON
 		in.getJSON(t, "/api/requests?limit=50", &rows)
 		for _, r := range rows { // newest first

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // secretShapes match credentials by their look, whoever they belong to:
@@ -125,7 +126,7 @@ func (in *instance) subscribeRaw(t *testing.T) *rawEvents {
 // waitFor waits until an event of each name has arrived.
 func (ev *rawEvents) waitFor(t *testing.T, names ...string) {
 	t.Helper()
-	eventually(t, 5*time.Second, "events on /api/events", func() error {
+	testkit.Eventually(t, 5*time.Second, "events on /api/events", func() error {
 		for _, n := range names {
 			if !strings.Contains(ev.buf.String(), "event: "+n+"\n") {
 				return fmt.Errorf("no %s event yet", n)
@@ -238,7 +239,7 @@ func TestNoSecretEverShown(t *testing.T) {
 	if r := in.do(t, "POST", "/api/oauth/start", map[string]any{"name": "web", "open_browser": true}); r.Status != 200 || json.Unmarshal(r.Body, &start) != nil || start.SessionID == "" {
 		t.Fatalf("POST /api/oauth/start: %s", r)
 	}
-	eventually(t, 20*time.Second, "the API login finishes", func() error {
+	testkit.Eventually(t, 20*time.Second, "the API login finishes", func() error {
 		var st struct{ State, Error string }
 		in.getJSON(t, "/api/oauth/"+start.SessionID, &st)
 		if st.State != "done" {

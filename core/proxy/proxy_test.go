@@ -19,6 +19,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 func TestAPIKeyAccountReplacesClientCredential(t *testing.T) {
@@ -413,12 +414,12 @@ func TestClientDisconnectCancelsUpstreamAndLogs499(t *testing.T) {
 		}
 		errc <- err
 	}()
-	waitFor(t, "the upstream to receive the request", func() bool { return len(h.fake.Requests()) == 1 })
+	testkit.WaitFor(t, "the upstream to receive the request", func() bool { return len(h.fake.Requests()) == 1 })
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("client error %v", err)
 	}
-	waitFor(t, "a 499 row", func() bool {
+	testkit.WaitFor(t, "a 499 row", func() bool {
 		rows := h.rows()
 		return len(rows) == 1 && rows[0].Status == 499 && rows[0].AccountName == "a"
 	})
@@ -459,17 +460,6 @@ func TestBodyLimit(t *testing.T) {
 	resp, _ = h.post(string(bytes.Repeat([]byte(" "), 32<<20-len(msgBody))) + msgBody)
 	if resp.StatusCode == 413 && served(resp) == "none" {
 		t.Errorf("a 32 MiB body was refused by the proxy")
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 func TestBehaviorStatus(t *testing.T) {
@@ -165,7 +167,7 @@ func TestCloseEndsHungRequests(t *testing.T) {
 		}
 		errc <- err
 	}()
-	eventually(t, "the request to arrive", func() bool { return len(s.Requests()) == 1 })
+	testkit.WaitFor(t, "the request to arrive", func() bool { return len(s.Requests()) == 1 })
 	closed := make(chan struct{})
 	go func() { s.Close(); close(closed) }()
 	select {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 // streamEventNames is the event order of a stream with n deltas.
@@ -148,7 +150,7 @@ func TestStreamStopsWhenClientLeaves(t *testing.T) {
 	}
 	cancel()
 	resp.Body.Close()
-	eventually(t, "the stream to stop", func() bool { return s.streams.Load() == 0 })
+	testkit.WaitFor(t, "the stream to stop", func() bool { return s.streams.Load() == 0 })
 }
 
 func TestFailMidStream(t *testing.T) {
