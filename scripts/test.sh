@@ -32,3 +32,9 @@ echo "== fuzz (briefly)"
 go test -run '^$' -fuzz '^FuzzSSEUsage$' -fuzztime 10s ./core/proxy/
 go test -run '^$' -fuzz '^FuzzRateLimitedUntil$' -fuzztime 10s ./core/proxy/
 go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 10s ./core/config/
+go test -run '^$' -fuzz '^FuzzPatchConfig$' -fuzztime 10s ./core/api/
+go test -run '^$' -fuzz '^FuzzPutStrategy$' -fuzztime 10s ./core/api/
+go test -run '^$' -fuzz '^FuzzAddAccount$' -fuzztime 10s ./core/api/
+go test -run '^$' -fuzz '^FuzzPatchAccount$' -fuzztime 10s ./core/api/
+go test -run '^$' -fuzz '^FuzzOAuthStart$' -fuzztime 10s ./core/api/
+go test -run '^$' -fuzz '^FuzzOAuthComplete$' -fuzztime 10s ./core/api/

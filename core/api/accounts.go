@@ -42,7 +42,7 @@ func (s *server) addAccount(w http.ResponseWriter, r *http.Request) {
 		Priority *int    `json:"priority"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	switch {
@@ -71,7 +71,7 @@ func (s *server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		Priority *int    `json:"priority"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	if body.Name == nil && body.Priority == nil {

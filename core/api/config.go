@@ -23,7 +23,7 @@ func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
 func (s *server) patchConfig(w http.ResponseWriter, r *http.Request) {
 	var patch map[string]json.RawMessage
 	if err := decodeBody(r, &patch); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	if len(patch) == 0 {
@@ -58,7 +58,7 @@ func (s *server) putStrategy(w http.ResponseWriter, r *http.Request) {
 		Strategy *string `json:"strategy"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	if body.Strategy == nil {

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,10 +25,22 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// errBodyTooLarge refuses a body over maxAPIBody (413).
+var errBodyTooLarge = errors.New("request body is larger than 1 MiB")
+
 // decodeBody reads one JSON object into v, refusing unknown fields, trailing
-// data and oversize bodies with a message that says which.
+// data and oversize bodies with a message that says which. The body is read
+// whole first: trailing data is anything but JSON white space after the
+// object (json.Decoder.More alone misses a stray "}" or "]").
 func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxAPIBody+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
+	if err != nil {
+		return fmt.Errorf("reading the request body: %w", err)
+	}
+	if len(data) > maxAPIBody {
+		return errBodyTooLarge
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
@@ -48,10 +61,19 @@ func decodeBody(r *http.Request, v any) error {
 			return fmt.Errorf("request body: %v", err)
 		}
 	}
-	if dec.More() {
+	if rest := bytes.Trim(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return errors.New("request body has data after the JSON object")
 	}
 	return nil
+}
+
+// writeBodyError answers a decodeBody error: 413 for an oversize body, else 400.
+func writeBodyError(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	if errors.Is(err, errBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	writeJSONError(w, status, err.Error())
 }
 
 func jsonKind(goKind string) string {

@@ -55,7 +55,7 @@ func (h *oauthHandlers) start(w http.ResponseWriter, r *http.Request) {
 		OpenBrowser bool    `json:"open_browser"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	if body.Name == nil {
@@ -98,7 +98,7 @@ func (h *oauthHandlers) complete(w http.ResponseWriter, r *http.Request) {
 		Code      *string `json:"code"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	switch {

@@ -66,10 +66,15 @@ func InvalidGrant(err error) bool {
 	return errors.As(err, &te) && te.Code == "invalid_grant"
 }
 
+// minSecret is the shortest value scrub redacts. Real codes, verifiers and
+// tokens are far longer; redacting a short one (a mistyped pasted code such
+// as "a") would only mangle the text around it, error codes included.
+const minSecret = 8
+
 // scrub removes secrets from text that came from a server, and bounds its length.
 func scrub(text string, secrets ...string) string {
 	for _, s := range secrets {
-		if s != "" {
+		if len(s) >= minSecret {
 			text = strings.ReplaceAll(text, s, "[redacted]")
 		}
 	}
