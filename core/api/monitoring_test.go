@@ -21,6 +21,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 const sonnetBody = `{"model":"claude-sonnet-4-5-20250929","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`
@@ -180,7 +181,7 @@ func readEvents(body io.Reader, ch chan<- sseEvent) {
 func TestEventStreamCarriesEveryKind(t *testing.T) {
 	t.Parallel()
 	// Started, as serve and the tray run it: config changes are announced.
-	h := newAPI(t, map[string]string{"PORT": fmt.Sprint(freePort(t))})
+	h := newAPI(t, map[string]string{"PORT": fmt.Sprint(testkit.FreePort(t))})
 	if err := h.core.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -327,12 +328,3 @@ func TestStuckEventSubscriberDoesNotStallRequests(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
