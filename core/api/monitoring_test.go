@@ -327,4 +327,3 @@ func TestStuckEventSubscriberDoesNotStallRequests(t *testing.T) {
 		t.Errorf("stats count %d requests (%v), want %d", st.Total.Requests, err, n)
 	}
 }
-
