@@ -108,9 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	errorsSeen := 0
 	if o.soak {
 		logf("soak: %d requests through the proxy, %d in flight, %d batches", o.requests, o.soakConc, o.batches)
-		pid := s.proxy.PID()
 		soak := lt.Soak(ctx, s.targets[1], lt.Load{Concurrency: o.soakConc, Requests: o.requests}, o.batches, jsonBody,
-			func() lt.Sample { return lt.Probe(pid) })
+			s.probeProxy)
 		report.Soak = &soak
 		if soak.JSON.Errors > 0 {
 			errorsSeen += soak.JSON.Errors

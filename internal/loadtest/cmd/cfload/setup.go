@@ -191,7 +191,20 @@ func (s *setup) probeAll() map[int]lt.Sample {
 	for _, pid := range s.pids() {
 		out[pid] = lt.Probe(pid)
 	}
+	if pid := s.proxy.PID(); pid > 0 {
+		out[pid] = s.probeProxy()
+	}
 	return out
+}
+
+// probeProxy samples the proxy; a serve process reports its goroutines
+// through /metrics.
+func (s *setup) probeProxy() lt.Sample {
+	pid := s.proxy.PID()
+	if pid == 0 {
+		return lt.Probe(0)
+	}
+	return lt.ProbeWithMetrics(pid, s.proxy.URL()+"/metrics")
 }
 
 // processRows names the processes sampled before and after the load.
@@ -204,7 +217,7 @@ func (s *setup) processRows(before, after map[int]lt.Sample) []lt.ProcessRow {
 	var rows []lt.ProcessRow
 	if pid := s.proxy.PID(); pid > 0 {
 		rows = append(rows, lt.ProcessRow{Name: fmt.Sprintf("claudeflare serve (pid %d)", pid), Before: before[pid], After: after[pid], IsProxy: true,
-			Note: "the proxy alone; goroutines n/a: serve has no debug endpoint. Before = after warm-up"})
+			Note: "the proxy alone (goroutines from its /metrics). Before = after warm-up"})
 	}
 	rows = append(rows, lt.ProcessRow{Name: "cfload (generator + fake)", Before: before[0], After: after[0]})
 	if s.floor != nil && s.floor.PID() > 0 {
