@@ -13,7 +13,8 @@ type Notice struct {
 }
 
 // Notifier turns core events into desktop notices: a failover, an account
-// that needs a new login, no account able to serve. At most one notice per
+// that needs a new login, no account able to serve, a request log that
+// cannot be written. At most one notice per
 // kind per minute, so a storm of failovers is one notification.
 type Notifier struct {
 	last map[string]time.Time
@@ -27,6 +28,9 @@ func (n *Notifier) NoticeFor(e events.Event, now time.Time) (Notice, bool) {
 	case e.Type == events.Failover && data["to"] != nil && data["to"] != "":
 		notice = Notice{"failover", "Claudeflare switched accounts",
 			fmt.Sprintf("%v → %v: %v", data["from"], data["to"], data["reason"])}
+	case e.Type == events.RequestLog:
+		notice = Notice{"request_log", "Claudeflare cannot write its request log",
+			fmt.Sprintf("%v. Requests still go through; usage figures miss them until this is fixed.", data["error"])}
 	case e.Type == events.AccountChanged && data["state"] == "needs_login":
 		notice = Notice{"needs_login", "A Claude account needs a new login",
 			fmt.Sprintf("%v: log in again from Accounts… or `claudeflare accounts login %v`", data["account"], data["account"])}

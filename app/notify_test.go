@@ -24,6 +24,8 @@ func TestNotifier(t *testing.T) {
 		{"after a minute again", failover, 61 * time.Second, true, ""},
 		{"failover to nobody is not a switch", events.Event{Type: events.Failover, Data: map[string]any{"from": "a", "to": ""}}, 5 * time.Minute, false, ""},
 		{"ordinary requests are quiet", events.Event{Type: events.Request}, 6 * time.Minute, false, ""},
+		{"a failing request log is told", events.Event{Type: events.RequestLog, Data: map[string]any{"error": "request log: lost 3 records: disk full"}}, 7 * time.Minute, true,
+			"request log: lost 3 records: disk full. Requests still go through; usage figures miss them until this is fixed."},
 		{"cooldown changes are quiet", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "cooldown"}}, 7 * time.Minute, false, ""},
 	}
 	for _, s := range steps {

@@ -101,6 +101,7 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	}
 	c.writer = store.NewWriter(c.db, store.WriterOptions{OnError: func(err error) {
 		c.log.Error("request log: rows could not be written and are counted as lost", "err", err)
+		c.bus.Publish(events.Event{Type: events.RequestLog, At: time.Now(), Data: map[string]any{"error": err.Error()}})
 	}})
 	rec := c.initMetrics() // the writer, observed by the metrics
 	c.pool = pool.New(rec, c.bus)

@@ -415,6 +415,7 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	in.waitRows(t, good, "the rows before the disk fills")
 	lostBefore := in.metric(t, "claudeflare_writer_dropped_records_total")
+	events := in.subscribe(t)
 
 	pid := in.cmd.Process.Pid
 	var old unix.Rlimit
@@ -458,5 +459,30 @@ func TestFaultDiskFull(t *testing.T) {
 	in.waitRows(t, good+after, "rows again once the disk has room: the ones before and after, none of those in between")
 	if got := strings.Count(in.stderr.String(), "rows could not be written"); got != 1 {
 		t.Errorf("the failure was logged %d times, want once:\n%s", got, in.stderr)
+	}
+	// And told once on /api/events (the tray shows it as a notification):
+	// read up to a marker published after the recovery.
+	if r := in.do(t, http.MethodPatch, "/api/config", map[string]any{"session_duration_ms": 3600000}); r.Status != 200 {
+		t.Fatalf("PATCH /api/config: %s", r)
+	}
+	told := 0
+	for marker := false; !marker; {
+		select {
+		case ev := <-events:
+			switch ev.Name {
+			case "request_log":
+				told++
+				if d, _ := ev.Data["data"].(map[string]any); !strings.Contains(fmt.Sprint(d["error"]), "lost") {
+					t.Errorf("request_log event %v does not say rows were lost", ev.Data)
+				}
+			case "config_changed":
+				marker = true
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("/api/events: no config_changed marker")
+		}
+	}
+	if told != 1 {
+		t.Errorf("%d request_log events for one failure streak, want 1", told)
 	}
 }

@@ -18,6 +18,9 @@ const (
 	SessionStarted = "session_started"
 	AccountChanged = "account_changed"
 	ConfigChanged  = "config_changed"
+	// RequestLog: request rows could not be written (a full disk, a broken
+	// database). Sent once per failure streak; requests still go through.
+	RequestLog = "request_log"
 )
 
 // Event is one thing that happened. Data is a small JSON-encodable value
