@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -505,10 +506,24 @@ func TestRemoteUseNeedsClientKey(t *testing.T) {
 		{"x-api-key", []string{"x-api-key", key}, 200},
 		{"bearer", []string{"Authorization", "Bearer " + key}, 200},
 		{"any host with the key", []string{"x-api-key", key, "Host", "claudeflare.lan:8080"}, 200},
+		{"bearer in lower case", []string{"Authorization", "bearer " + key}, 200},
+		// The key in a wrong place does not open the door.
+		{"key in Proxy-Authorization", []string{"Proxy-Authorization", "Bearer " + key}, 401},
+		{"key in a header of its own", []string{"X-Claudeflare-Key", key}, 401},
+		{"key as Basic credentials", []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))}, 401},
+		{"key without a scheme", []string{"Authorization", key}, 401},
+		{"key in a cookie", []string{"Cookie", "key=" + key}, 401},
+		{"wrong x-api-key beside a right Bearer", []string{"x-api-key", "cfk-wrong", "Authorization", "Bearer " + key}, 401},
 	} {
 		if r := in.do(t, "GET", "/api/accounts", nil, tc.headers...); r.Status != tc.status {
 			t.Errorf("%s: GET /api/accounts: %s, want %d", tc.name, r, tc.status)
 		}
+	}
+	if r := in.do(t, "GET", "/api/accounts?key="+key, nil); r.Status != 401 {
+		t.Errorf("key in the query: %s, want 401", r)
+	}
+	if r := in.do(t, "POST", "/v1/messages?key="+key, messagesBody(false), "Content-Type", "application/json", "x-api-key", key); r.Status != 401 {
+		t.Errorf("right key, and the key in the query too: %s, want 401 (the query goes upstream)", r)
 	}
 	if r := in.message(t); r.Status != 401 {
 		t.Errorf("POST /v1/messages with the dummy key only: %s, want 401", r)
@@ -517,7 +532,9 @@ func TestRemoteUseNeedsClientKey(t *testing.T) {
 		t.Errorf("the fake saw %d requests without the client key, want 0", n)
 	}
 	for _, auth := range [][]string{{"x-api-key", key}, {"Authorization", "Bearer " + key}} {
-		r := in.do(t, "POST", "/v1/messages", messagesBody(false), "Content-Type", "application/json", auth[0], auth[1])
+		// A client that also puts the key in other headers: none of them may go upstream.
+		r := in.do(t, "POST", "/v1/messages", messagesBody(false), "Content-Type", "application/json", auth[0], auth[1],
+			"X-Claudeflare-Key", key, "Cookie", "k="+key, "Proxy-Authorization", "Bearer "+key)
 		if r.Status != 200 || r.Header.Get("x-claudeflare-account") != "a" {
 			t.Errorf("POST /v1/messages with the client key as %s: %s, want 200 from a", auth[0], r)
 		}

@@ -49,21 +49,35 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.Next.ServeHTTP(w, r)
 }
 
-// checkClientKey accepts the key as x-api-key or a Bearer token and removes
-// it, so that it is never forwarded upstream.
+// checkClientKey accepts the key as x-api-key or a Bearer token (the scheme
+// in any case, as RFC 9110 has it) and removes it, so that it is never
+// forwarded upstream; so does any other header that carries it.
 func (g *Guard) checkClientKey(r *http.Request) bool {
 	want := g.ClientKey()
 	if want == "" {
 		return false
 	}
 	got := r.Header.Get("X-Api-Key")
-	if got != "" {
-		r.Header.Del("X-Api-Key")
-	} else if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
-		got = strings.TrimPrefix(auth, "Bearer ")
-		r.Header.Del("Authorization")
+	if got == "" {
+		if auth := r.Header.Get("Authorization"); len(auth) > len("Bearer ") && strings.EqualFold(auth[:len("Bearer ")], "Bearer ") {
+			got = auth[len("Bearer "):]
+		}
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return false
+	}
+	if strings.Contains(r.URL.RawQuery, want) {
+		return false // a key in the URL would be forwarded upstream and logged on the way
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			if strings.Contains(v, want) {
+				r.Header.Del(name)
+				break
+			}
+		}
+	}
+	return true
 }
 
 func changesState(method string) bool {
