@@ -19,10 +19,10 @@ type sseEvent struct {
 	Data map[string]any
 }
 
-// subscribe opens GET /api/events and returns its events as they arrive.
-func (in *instance) subscribe(t *testing.T) <-chan sseEvent {
+// openEvents opens GET /api/events; cancel ends it (and so does the test's end).
+func (in *instance) openEvents(t *testing.T) (resp *http.Response, ctx context.Context, cancel context.CancelFunc) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
+	ctx, cancel = context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", in.URL()+"/api/events", nil)
 	resp, err := in.client.Do(req)
@@ -33,6 +33,13 @@ func (in *instance) subscribe(t *testing.T) <-chan sseEvent {
 		resp.Body.Close()
 		t.Fatalf("GET /api/events: %s (%s)", resp.Status, resp.Header.Get("Content-Type"))
 	}
+	return resp, ctx, cancel
+}
+
+// subscribe opens GET /api/events and returns its events as they arrive.
+func (in *instance) subscribe(t *testing.T) <-chan sseEvent {
+	t.Helper()
+	resp, ctx, _ := in.openEvents(t)
 	ch := make(chan sseEvent, 256)
 	go func() {
 		defer resp.Body.Close()

@@ -103,18 +103,9 @@ type rawEvents struct {
 // subscribeRaw opens GET /api/events; every event published after it returns is kept.
 func (in *instance) subscribeRaw(t *testing.T) *rawEvents {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
+	resp, _, cancel := in.openEvents(t)
 	ev := &rawEvents{cancel: cancel, done: make(chan struct{})}
 	t.Cleanup(ev.close)
-	req, _ := http.NewRequestWithContext(ctx, "GET", in.URL()+"/api/events", nil)
-	resp, err := in.client.Do(req)
-	if err != nil {
-		t.Fatalf("GET /api/events: %v", err)
-	}
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		resp.Body.Close()
-		t.Fatalf("GET /api/events: %s (%s)", resp.Status, resp.Header.Get("Content-Type"))
-	}
 	go func() {
 		defer close(ev.done)
 		defer resp.Body.Close()
