@@ -108,12 +108,15 @@ func (v *accountsView) refresh() {
 				return err
 			})
 		}
-		actions := container.NewHBox(widget.NewLabel("priority"), prio, pause, remove)
+		// A fixed width for up to three digits; Center keeps the row's
+		// controls at their natural height instead of stretching to the row.
+		prioBox := container.NewGridWrap(fyne.NewSize(64, prio.MinSize().Height), prio)
+		actions := container.NewHBox(widget.NewLabel("priority"), prioBox, pause, remove)
 		if a.Kind == account.KindOAuth || a.NeedsLogin {
 			actions.Add(widget.NewButton("Log in again", func() { v.login(oauth.Request{Name: name, Relogin: true}) }))
 		}
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		v.list.Add(container.NewBorder(nil, nil, nil, actions,
+		v.list.Add(container.NewBorder(nil, nil, nil, container.NewCenter(actions),
 			container.NewVBox(title, widget.NewLabel(AccountDetail(a, shareOf(a.TotalRequests, all), now)))))
 	}
 }

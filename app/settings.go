@@ -41,7 +41,11 @@ func newSettingsView(cfg *config.Manager, background func(func())) *settingsView
 	v.status = widget.NewLabel("")
 	reason := widget.NewLabel(StrategyReason)
 	reason.Wrapping = fyne.TextWrapWord
-	duration := container.NewHBox(v.hours, widget.NewLabel("hours"), v.minutes, widget.NewLabel("minutes"))
+	// Entries sized for their numbers: an HBox would shrink them to a digit.
+	narrow := func(e *widget.Entry) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(72, e.MinSize().Height), e)
+	}
+	duration := container.NewHBox(narrow(v.hours), widget.NewLabel("hours"), narrow(v.minutes), widget.NewLabel("minutes"))
 	form := widget.NewForm(
 		widget.NewFormItem("Port", container.NewVBox(v.port, v.errs[FieldPort])),
 		widget.NewFormItem("Host", container.NewVBox(v.host, v.errs[FieldHost])),
