@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"github.com/claudeflare/claudeflare/core/account"
@@ -22,6 +23,14 @@ var hopHeaders = []string{
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
+var isHop = func() map[string]bool {
+	m := make(map[string]bool, len(hopHeaders))
+	for _, k := range hopHeaders {
+		m[k] = true
+	}
+	return m
+}()
+
 // removeHopHeaders deletes hop-by-hop headers, including those named by Connection.
 func removeHopHeaders(h http.Header) {
 	for _, v := range h.Values("Connection") {
@@ -37,19 +46,40 @@ func removeHopHeaders(h http.Header) {
 }
 
 // outboundHeader builds the upstream request's headers from the client's:
-// hop-by-hop headers go, and so does Accept-Encoding, so that Go's transport
-// negotiates compression itself and hands us plain bytes to read usage from.
-// With keepClientAuth false the client's own credentials are removed too.
+// hop-by-hop headers go (also those the Connection header names), and so
+// does Accept-Encoding, so that Go's transport negotiates compression itself
+// and hands us plain bytes to read usage from. With keepClientAuth false the
+// client's own credentials are removed too. The kept values are shared with
+// in, each slice capped at its length, so that a change to the result
+// (setting the credential, adding a beta) never writes into the client's
+// header: one allocation instead of a copy of every value.
 func outboundHeader(in http.Header, keepClientAuth bool) http.Header {
-	h := in.Clone()
-	removeHopHeaders(h)
-	h.Del("Accept-Encoding")
-	h.Del("Host")
-	if !keepClientAuth {
-		h.Del("Authorization")
-		h.Del("X-Api-Key")
+	h := make(http.Header, len(in))
+	for k, vv := range in {
+		if !dropOutbound(textproto.CanonicalMIMEHeaderKey(k), keepClientAuth) {
+			h[k] = vv[:len(vv):len(vv)]
+		}
+	}
+	for _, v := range in["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				h.Del(f)
+			}
+		}
 	}
 	return h
+}
+
+// dropOutbound reports whether the client's header k (canonical) stays
+// behind.
+func dropOutbound(k string, keepClientAuth bool) bool {
+	switch k {
+	case "Accept-Encoding", "Host":
+		return true
+	case "Authorization", "X-Api-Key":
+		return !keepClientAuth
+	}
+	return isHop[k]
 }
 
 // applyCredential adds the account's credential to h.

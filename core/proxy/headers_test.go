@@ -37,6 +37,22 @@ func TestOutboundHeader(t *testing.T) {
 	if kept := outboundHeader(in, true); kept.Get("X-Api-Key") != "client-key" {
 		t.Error("pass-through dropped the client's credential")
 	}
+	// Changing the upstream request's header never writes into the client's.
+	in["Anthropic-Beta"] = make([]string, 1, 4)
+	in["Anthropic-Beta"][0] = "a,b"
+	h = outboundHeader(in, false)
+	applyCredential(h, account.KindOAuth, creds.Secret{AccessToken: "tok"})
+	h.Add("Anthropic-Version", "extra")
+	if got := in.Values("Anthropic-Beta"); len(got) != 1 || got[0] != "a,b" || len(in.Values("Anthropic-Version")) != 1 {
+		t.Errorf("the client's header changed: %v", in)
+	}
+	if got := in["Anthropic-Beta"][:2][1]; got != "" {
+		t.Errorf("an append wrote %q into the spare room of the client's slice", got)
+	}
+	// A key that is not canonical in the map is still recognised.
+	if h := outboundHeader(http.Header{"x-api-key": {"k"}, "connection": {"close"}}, false); len(h) != 0 {
+		t.Errorf("non-canonical credential or hop headers forwarded: %v", h)
+	}
 }
 
 func TestApplyCredential(t *testing.T) {
