@@ -45,7 +45,15 @@ func FloorHandler(upstream, key string) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.Handle("/", rp)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ReverseProxy streams the request body upstream while the answer
+		// comes back. Without full duplex, net/http may discard the rest of
+		// the request body when the answer's headers go out, racing the
+		// transport still reading it; the transport then drops the upstream
+		// connection mid-answer. (Claudeflare reads the body whole first.)
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		rp.ServeHTTP(w, r)
+	}))
 	return mux, nil
 }
 
