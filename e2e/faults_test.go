@@ -13,9 +13,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -401,38 +404,87 @@ func TestFaultDatabaseSlow(t *testing.T) {
 }
 
 // TestFaultDiskFull: the database's disk fills up (RLIMIT_FSIZE 0 on the
-// running serve: every file write fails, as on a full disk). Proxying goes
-// on; the failure is logged once, not once per batch; the lost rows are
-// counted in /metrics; when space comes back, rows are written again.
+// running serve: every file write fails, as on a full disk).
 func TestFaultDiskFull(t *testing.T) {
 	t.Parallel()
 	sb := newSandbox(t, fakeanthropic.Options{})
 	sb.addAccount(t, "a")
 	in := sb.serve(t)
-	const good = 5
-	for range good {
-		in.mustServeFrom(t, "a")
-	}
-	in.waitRows(t, good, "the rows before the disk fills")
-	lostBefore := in.metric(t, "claudeflare_writer_dropped_records_total")
-	events := in.subscribe(t)
-
-	pid := in.cmd.Process.Pid
-	var old unix.Rlimit
-	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 0, Max: unix.RLIM_INFINITY}, &old); err != nil {
-		t.Skipf("cannot limit serve's file size here: %v", err)
-	}
-	full := true
-	restore := func() {
-		if full {
-			full = false
+	in.writesFailAndRecover(t, "the disk is full", func() (undo func()) {
+		pid := in.cmd.Process.Pid
+		var old unix.Rlimit
+		if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 0, Max: unix.RLIM_INFINITY}, &old); err != nil {
+			t.Skipf("cannot limit serve's file size here: %v", err)
+		}
+		return func() {
 			if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &old, nil); err != nil {
 				t.Fatalf("giving the disk back: %v", err)
 			}
 		}
-	}
-	defer restore()
+	})
+}
 
+// TestFaultDatabaseReadOnly: the home folder is on a read-only file system
+// (serve runs in a mount namespace of its own where the folder is a
+// read-only bind mount). Serve refuses to start with an error naming the
+// database and the cause, and changes nothing. A running serve's database
+// cannot turn read-only under it: Linux refuses to remount read-only while
+// a file is open for writing ("mount point is busy"), so mid-run the
+// full-disk test stands for every write failing.
+func TestFaultDatabaseReadOnly(t *testing.T) {
+	t.Parallel()
+	launcher := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"`}
+	if out, err := exec.Command(launcher[0], append(launcher[1:], t.TempDir(), "true")...).CombinedOutput(); err != nil {
+		t.Skipf("no read-only bind mounts here (unshare -m, mount --bind): %v %s", err, out)
+	}
+	sb := newSandbox(t, fakeanthropic.Options{})
+	sb.addAccount(t, "a")
+	db := filepath.Join(sb.Home, "claudeflare.db")
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.setConfigKeys(t, map[string]any{"port": testkit.FreePort(t)})
+	ctx, cancel := context.WithTimeout(t.Context(), startTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, launcher[0], append(launcher[1:], sb.Home, binary, "serve")...)
+	cmd.Env = sb.env()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("serve on a read-only home: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), db) || !strings.Contains(string(out), "read-only file system") {
+		t.Errorf("serve's error does not name the database and the cause:\n%s", out)
+	}
+	if after, err := os.ReadFile(db); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the database changed (err %v)", err)
+	}
+}
+
+// writesFailAndRecover serves requests before, during and after an episode
+// in which fail makes every write of the running serve fail: proxying goes
+// on; the failure is logged once and told once on /api/events, not once per
+// batch; the lost rows are counted in /metrics; once undone, rows are
+// written again.
+func (in *instance) writesFailAndRecover(t *testing.T, what string, fail func() (undo func())) {
+	t.Helper()
+	const good = 5
+	for range good {
+		in.mustServeFrom(t, "a")
+	}
+	in.waitRows(t, good, "the rows before "+what)
+	lostBefore := in.metric(t, "claudeflare_writer_dropped_records_total")
+	events := in.subscribe(t)
+
+	undo := fail()
+	undone := false
+	defer func() {
+		if !undone {
+			undo()
+		}
+	}()
 	// Several batches (the writer commits every 100 ms), all failing.
 	const lost = 30
 	for i := range lost {
@@ -442,7 +494,7 @@ func TestFaultDiskFull(t *testing.T) {
 		}
 	}
 	if r := in.do(t, http.MethodGet, "/health", nil); r.Status != http.StatusOK {
-		t.Errorf("GET /health with a full disk: %s", r)
+		t.Errorf("GET /health while %s: %s", what, r)
 	}
 	testkit.Eventually(t, 10*time.Second, "the lost rows to be counted", func() error {
 		if got := in.metric(t, "claudeflare_writer_dropped_records_total") - lostBefore; got < lost {
@@ -450,18 +502,19 @@ func TestFaultDiskFull(t *testing.T) {
 		}
 		return nil
 	})
-	restore()
+	undone = true
+	undo()
 
 	const after = 5
 	for range after {
 		in.mustServeFrom(t, "a")
 	}
-	in.waitRows(t, good+after, "rows again once the disk has room: the ones before and after, none of those in between")
+	in.waitRows(t, good+after, "rows again once writes work: the ones before and after, none of those in between")
 	if got := strings.Count(in.stderr.String(), "rows could not be written"); got != 1 {
 		t.Errorf("the failure was logged %d times, want once:\n%s", got, in.stderr)
 	}
-	// And told once on /api/events (the tray shows it as a notification):
-	// read up to a marker published after the recovery.
+	// Told once on /api/events (the tray shows it as a notification): read
+	// up to a marker published after the recovery.
 	if r := in.do(t, http.MethodPatch, "/api/config", map[string]any{"session_duration_ms": 3600000}); r.Status != 200 {
 		t.Fatalf("PATCH /api/config: %s", r)
 	}
