@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/internal/testkit"
+	"github.com/claudeflare/claudeflare/platform/keychain"
 )
 
 type run struct {
@@ -201,5 +203,56 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 	})
 	if first.code != 0 {
 		t.Fatalf("first launch: exit %d, stderr %q", first.code, first.stderr)
+	}
+}
+
+// TestConfigSetCredentialStoreMovesSecrets: `config set credential_store`
+// carries the accounts' secrets to the chosen store and out of the old one,
+// there and back, through the real OS keychain.
+func TestConfigSetCredentialStoreMovesSecrets(t *testing.T) {
+	if os.Getenv("CLAUDEFLARE_TEST_REAL_KEYCHAIN") != "1" {
+		t.Skip("needs the real keychain: run under .ci/with-keyring.sh")
+	}
+	home := t.TempDir()
+	vars := map[string]string{"CLAUDEFLARE_HOME": home}
+	run := func(stdin string, args ...string) run {
+		t.Helper()
+		var out, errb bytes.Buffer
+		code := Run(&Env{Args: args, Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+			Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+		return run{code, out.String(), errb.String()}
+	}
+	file := filepath.Join(home, "credentials.json")
+	if err := os.WriteFile(filepath.Join(home, "config.json"), []byte(`{"credential_store": "file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const key = "sk-ant-api03-move-me"
+	if r := run(key+"\n", "accounts", "add", "work", "--api-key-stdin"); r.code != 0 {
+		t.Fatalf("accounts add: %+v", r)
+	}
+	t.Cleanup(func() { run("", "accounts", "remove", "work") })
+	inFile := func() bool { b, _ := os.ReadFile(file); return strings.Contains(string(b), key) }
+	if !inFile() {
+		t.Fatal("the key is not in credentials.json to begin with")
+	}
+
+	var list []struct{ ID string }
+	if r := run("", "accounts", "list", "--json"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &list) != nil || len(list) != 1 {
+		t.Fatalf("accounts list --json: %+v", r)
+	}
+	r := run("", "config", "set", "credential_store", "keychain")
+	if r.code != 0 || !strings.Contains(r.stdout, "Moved 1 secret from") {
+		t.Fatalf("config set credential_store keychain: %+v", r)
+	}
+	if inFile() {
+		t.Error("the key is still in credentials.json after moving to the keychain")
+	}
+	if s, err := keychain.New().Get(context.Background(), list[0].ID); err != nil || s.APIKey != key {
+		t.Errorf("the keychain does not hold the moved key (err %v)", err)
+	}
+
+	r = run("", "config", "set", "credential_store", "file")
+	if r.code != 0 || !strings.Contains(r.stdout, "Moved 1 secret from") || !inFile() {
+		t.Fatalf("config set credential_store file: %+v; key back in credentials.json: %v", r, inFile())
 	}
 }

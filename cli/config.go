@@ -7,6 +7,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/store"
 )
 
 func configCmd(env *Env, args []string) error {
@@ -37,6 +38,7 @@ func configCmd(env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		before, _, beforeErr := env.loadConfig(home)
 		c, _, err := config.Patch(core.ConfigPath(home), map[string]json.RawMessage{args[1]: raw}, env.Lookup, nil)
 		if err != nil {
 			return err
@@ -45,9 +47,41 @@ func configCmd(env *Env, args []string) error {
 		var all map[string]any
 		_ = json.Unmarshal(b, &all)
 		fmt.Fprintf(env.Stdout, "%s = %v (saved to %s; a running Claudeflare applies it within a second)\n", args[1], all[args[1]], core.ConfigPath(home))
+		if beforeErr == nil && before.CredentialStore != c.CredentialStore {
+			return moveCredentials(env, home, before.CredentialStore, c.CredentialStore)
+		}
 		return nil
 	}
 	return usagef("unknown config subcommand %q", args[0])
+}
+
+// moveCredentials carries the secrets to the credential store just chosen,
+// so the accounts keep working (a running app does the same; the second to
+// try finds nothing left to move).
+func moveCredentials(env *Env, home, from, to string) error {
+	src, err := openCreds(home)(from)
+	if err != nil {
+		return err
+	}
+	dst, err := openCreds(home)(to)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(core.DBPath(home))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := core.MoveSecrets(context.Background(), db, src, dst)
+	if err != nil {
+		return fmt.Errorf("credential_store is now %s, but %w", to, err)
+	}
+	noun := "secrets"
+	if n == 1 {
+		noun = "secret"
+	}
+	fmt.Fprintf(env.Stdout, "Moved %d %s from %s to %s.\n", n, noun, src.Describe(), dst.Describe())
+	return nil
 }
 
 func clientKeyCmd(env *Env, args []string) error {

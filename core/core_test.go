@@ -276,3 +276,59 @@ func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
 	defer c.Shutdown(context.Background())
 	testkit.WaitFor(t, "the account added before Start", func() bool { return len(c.Views()) == 1 })
 }
+
+// TestSwitchingCredentialStoreMovesSecrets: a live switch of
+// credential_store carries the accounts' secrets to the new store (and out
+// of the old one), so the accounts keep serving, also after a restart.
+func TestSwitchingCredentialStoreMovesSecrets(t *testing.T) {
+	t.Parallel()
+	fake := fakeanthropic.New(fakeanthropic.Options{})
+	defer fake.Close()
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d, "credential_store": "keychain"}`, testkit.FreePort(t)))
+	storePath := func(kind string) string { return filepath.Join(home, kind+"-store.json") }
+	open := func() *core.Core {
+		c, err := core.New(context.Background(), core.Options{Home: home, Lookup: env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}.lookup,
+			OpenCreds: func(kind string) (creds.Store, error) { return filestore.New(storePath(kind)), nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open()
+	key := fake.IssueAPIKey()
+	if _, err := c.Accounts().AddAPIKey(context.Background(), "work", key, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if resp := post(t, c.Addr()); resp.Header.Get("X-Claudeflare-Account") != "work" {
+		t.Fatalf("before the switch: served by %q", resp.Header.Get("X-Claudeflare-Account"))
+	}
+
+	if _, err := c.Config().Patch(map[string]json.RawMessage{"credential_store": json.RawMessage(`"file"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(storePath("file")); !strings.Contains(string(b), key) {
+		t.Error("the new store does not hold the account's key")
+	}
+	if b, _ := os.ReadFile(storePath("keychain")); strings.Contains(string(b), key) {
+		t.Error("the old store still holds the account's key")
+	}
+	if resp := post(t, c.Addr()); resp.StatusCode != 200 || resp.Header.Get("X-Claudeflare-Account") != "work" {
+		t.Fatalf("after the switch: %d from %q", resp.StatusCode, resp.Header.Get("X-Claudeflare-Account"))
+	}
+	if err := c.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	c = open()
+	defer c.Shutdown(context.Background())
+	if resp := post(t, c.Addr()); resp.StatusCode != 200 || resp.Header.Get("X-Claudeflare-Account") != "work" {
+		t.Fatalf("after a restart: %d from %q, want 200 from work", resp.StatusCode, resp.Header.Get("X-Claudeflare-Account"))
+	}
+}
