@@ -14,23 +14,12 @@ func TestScrub(t *testing.T) {
 		// A mistyped one-letter code is no secret: redacting it would mangle the text.
 		{"invalid_grant: code a is wrong", []string{"a", ""}, "invalid_grant: code a is wrong"},
 		{"nothing to hide", nil, "nothing to hide"},
+		// The code is scrubbed like the rest, and survives: no real secret is that short.
+		{"invalid_grant", []string{"a", "gr"}, "invalid_grant"},
 	}
 	for _, tt := range tests {
 		if got := scrub(tt.text, tt.secrets...); got != tt.want {
 			t.Errorf("scrub(%q) = %q, want %q", tt.text, got, tt.want)
-		}
-	}
-}
-
-func TestIsErrorCode(t *testing.T) {
-	t.Parallel()
-	for s, want := range map[string]bool{
-		"invalid_grant": true, "invalid_request": true, "server_error": true,
-		"": false, "Invalid_Grant": false, "sk-ant-ort01-abc": false, "a b": false,
-		"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk": false,
-	} {
-		if got := isErrorCode(s); got != want {
-			t.Errorf("isErrorCode(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

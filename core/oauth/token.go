@@ -97,10 +97,7 @@ func (c *TokenClient) post(ctx context.Context, body map[string]string, secrets 
 		te := &TokenError{Status: resp.StatusCode}
 		if json.Unmarshal(data, &e) == nil {
 			if code, ok := e.Error.(string); ok {
-				te.Code = code // an OAuth error code ("invalid_grant"): scrubbing could hide which
-				if !isErrorCode(code) {
-					te.Code = scrub(code, secrets...)
-				}
+				te.Code = scrub(code, secrets...)
 			}
 			te.Description = scrub(e.Description, secrets...)
 		}
@@ -118,18 +115,4 @@ func httpClient(c *http.Client) *http.Client {
 		return http.DefaultClient
 	}
 	return c
-}
-
-// isErrorCode reports whether s looks like an OAuth error code (RFC 6749
-// §5.2), such as invalid_grant: a short run of lower-case letters and "_".
-func isErrorCode(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && r != '_' {
-			return false
-		}
-	}
-	return true
 }

@@ -135,13 +135,7 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, f
 // storm of concurrent 429s counts once in the statistics and notifications.
 func (p *Pool) RateLimited(id string, now, until time.Time) {
 	p.update(id, now, store.EventRateLimited, until, events.RateLimited, store.EndRateLimit,
-		func(a *account.Account) bool {
-			already := a.RateLimitedUntil.After(now)
-			if until.After(a.RateLimitedUntil) {
-				a.RateLimitedUntil = until
-			}
-			return !already
-		})
+		func(a *account.Account) bool { return extendUntil(&a.RateLimitedUntil, now, until) })
 }
 
 // Cooldown takes id out of rotation briefly (an overloaded upstream). Its
@@ -149,13 +143,7 @@ func (p *Pool) RateLimited(id string, now, until time.Time) {
 // RateLimited, a cooldown already running is extended, not counted again.
 func (p *Pool) Cooldown(id string, now, until time.Time) {
 	p.update(id, now, store.EventCooldown, until, events.AccountChanged, "",
-		func(a *account.Account) bool {
-			already := a.CooldownUntil.After(now)
-			if until.After(a.CooldownUntil) {
-				a.CooldownUntil = until
-			}
-			return !already
-		})
+		func(a *account.Account) bool { return extendUntil(&a.CooldownUntil, now, until) })
 }
 
 // NeedsLogin takes id out of rotation until its credential is replaced; it
@@ -167,6 +155,16 @@ func (p *Pool) NeedsLogin(id string, now time.Time) {
 			a.NeedsLogin = true
 			return !already
 		})
+}
+
+// extendUntil moves *end out to until if that is later, never earlier, and
+// reports whether this starts a new occurrence (*end had passed by now).
+func extendUntil(end *time.Time, now, until time.Time) (occurrence bool) {
+	occurrence = !end.After(now)
+	if until.After(*end) {
+		*end = until
+	}
+	return occurrence
 }
 
 // SetUtilization records the upstream's latest 5-hour utilization for id.
