@@ -30,20 +30,31 @@ type env map[string]string
 
 func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
 
-// startCore runs a core on a free port in front of the fake upstream.
-func startCore(t *testing.T, fake *fakeanthropic.Server, home string) *core.Core {
+// newCore makes, without starting it, a core in home in front of the fake
+// upstream; config.json gets a free port unless it exists. Secrets go to
+// credentials.json whatever the store kind, unless openCreds is given.
+func newCore(t *testing.T, fake *fakeanthropic.Server, home string, openCreds func(kind string) (creds.Store, error)) *core.Core {
 	t.Helper()
-	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
 	if _, err := os.Stat(filepath.Join(home, "config.json")); os.IsNotExist(err) {
 		writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
 	}
+	if openCreds == nil {
+		openCreds = func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil }
+	}
 	c, err := core.New(context.Background(), core.Options{
-		Home: home, Lookup: e.lookup, Version: "test",
-		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
+		Home: home, Lookup: env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}.lookup, Version: "test", OpenCreds: openCreds,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// startCore runs a core on a free port in front of the fake upstream and
+// shuts it down at the test's end.
+func startCore(t *testing.T, fake *fakeanthropic.Server, home string) *core.Core {
+	t.Helper()
+	c := newCore(t, fake, home, nil)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +229,7 @@ func TestShutdownFlushesTheRequestLog(t *testing.T) {
 	fake := fakeanthropic.New(fakeanthropic.Options{})
 	defer fake.Close()
 	home := t.TempDir()
-	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
-	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
-	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: e.lookup,
-		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "c.json")), nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCore(t, fake, home, nil)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -254,13 +259,7 @@ func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
 	fake := fakeanthropic.New(fakeanthropic.Options{})
 	defer fake.Close()
 	home := t.TempDir()
-	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d}`, testkit.FreePort(t)))
-	e := env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
-	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: e.lookup,
-		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCore(t, fake, home, nil)
 	db, err := store.Open(filepath.Join(home, "claudeflare.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -288,11 +287,7 @@ func TestSwitchingCredentialStoreMovesSecrets(t *testing.T) {
 	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d, "credential_store": "keychain"}`, testkit.FreePort(t)))
 	storePath := func(kind string) string { return filepath.Join(home, kind+"-store.json") }
 	open := func() *core.Core {
-		c, err := core.New(context.Background(), core.Options{Home: home, Lookup: env{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}.lookup,
-			OpenCreds: func(kind string) (creds.Store, error) { return filestore.New(storePath(kind)), nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newCore(t, fake, home, func(kind string) (creds.Store, error) { return filestore.New(storePath(kind)), nil })
 		if err := c.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -2,8 +2,12 @@ package core
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/store"
 )
 
 func (c *Core) openCreds(kind string) error {
@@ -39,3 +43,35 @@ func (p credsProxy) Delete(ctx context.Context, id string) error {
 	return p.c.credStore().Delete(ctx, id)
 }
 func (p credsProxy) Describe() string { return p.c.credStore().Describe() }
+
+// moveSecrets carries the secrets to a newly chosen credential store. It
+// runs before the client key is read from the new store, which would
+// otherwise make a new one.
+func (c *Core) moveSecrets(from, to creds.Store) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := MoveSecrets(ctx, c.db, from, to)
+	if err != nil {
+		c.log.Error("moving credentials to the new store", "err", err)
+		c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+		return
+	}
+	c.log.Info("credentials moved", "count", n, "from", from.Describe(), "to", to.Describe())
+}
+
+// MoveSecrets carries every account's secret and the client key from one
+// credential store to another (see creds.Move), so that switching
+// credential_store keeps the accounts working, also after a restart. The
+// running app and `config set` both call it; a second call finds nothing
+// left to move.
+func MoveSecrets(ctx context.Context, db *store.DB, from, to creds.Store) (int, error) {
+	list, err := db.Accounts(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("moving credentials: %w", err)
+	}
+	ids := []string{ClientKeyID}
+	for _, a := range list {
+		ids = append(ids, a.ID)
+	}
+	return creds.Move(ctx, from, to, ids)
+}

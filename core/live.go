@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/config"
-	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/store"
 )
 
 // accountPoll is how often a running proxy checks the database for account
@@ -78,36 +76,4 @@ func checkRemote(c config.Config) error {
 	}
 	return fmt.Errorf("host %q is not a loopback address: set allow_remote to true to serve other machines "+
 		"(every request then needs the client key shown by `claudeflare client-key`)", c.Host)
-}
-
-// moveSecrets carries the secrets to a newly chosen credential store. It
-// runs before the client key is read from the new store, which would
-// otherwise make a new one.
-func (c *Core) moveSecrets(from, to creds.Store) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := MoveSecrets(ctx, c.db, from, to)
-	if err != nil {
-		c.log.Error("moving credentials to the new store", "err", err)
-		c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
-		return
-	}
-	c.log.Info("credentials moved", "count", n, "from", from.Describe(), "to", to.Describe())
-}
-
-// MoveSecrets carries every account's secret and the client key from one
-// credential store to another (see creds.Move), so that switching
-// credential_store keeps the accounts working, also after a restart. The
-// running app and `config set` both call it; a second call finds nothing
-// left to move.
-func MoveSecrets(ctx context.Context, db *store.DB, from, to creds.Store) (int, error) {
-	list, err := db.Accounts(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("moving credentials: %w", err)
-	}
-	ids := []string{ClientKeyID}
-	for _, a := range list {
-		ids = append(ids, a.ID)
-	}
-	return creds.Move(ctx, from, to, ids)
 }
