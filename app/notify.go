@@ -31,6 +31,12 @@ func (n *Notifier) NoticeFor(e events.Event, now time.Time) (Notice, bool) {
 	case e.Type == events.RequestLog:
 		notice = Notice{"request_log", "Claudeflare cannot write its request log",
 			fmt.Sprintf("%v. Requests still go through; usage figures miss them until this is fixed.", data["error"])}
+	case e.Type == events.QuotaCrossed:
+		q, ok := e.Data.(*events.QuotaData)
+		if !ok {
+			return Notice{}, false
+		}
+		notice = quotaNotice(q)
 	case e.Type == events.AccountChanged && data["state"] == "needs_login":
 		notice = Notice{"needs_login", "A Claude account needs a new login",
 			fmt.Sprintf("%v: log in again from Accounts… or `claudeflare accounts login %v`", data["account"], data["account"])}
@@ -38,6 +44,32 @@ func (n *Notifier) NoticeFor(e events.Event, now time.Time) (Notice, bool) {
 		return Notice{}, false
 	}
 	return notice, n.due(notice.Kind, now)
+}
+
+// quotaNotice tells that an account used 80 % or 95 % of a window. Its kind
+// names the account, window and threshold: the pool announces each once per
+// window period, so none of them should hold back another.
+func quotaNotice(q *events.QuotaData) Notice {
+	title := fmt.Sprintf("%s has used %.0f%% of its %s", q.Account, q.Threshold*100, windowLabel(q.Window))
+	body := fmt.Sprintf("Now at %.0f%%.", q.Utilization*100)
+	if !q.ResetsAt.IsZero() {
+		body = fmt.Sprintf("Now at %.0f%%; it resets %s.", q.Utilization*100, q.ResetsAt.Local().Format("Mon 15:04"))
+	}
+	if q.Threshold >= 0.95 {
+		body += " Claudeflare starts the next session on another account if one has room."
+	}
+	return Notice{Kind: fmt.Sprintf("quota:%s:%s:%v", q.Account, q.Window, q.Threshold), Title: title, Body: body}
+}
+
+// windowLabel names a quota window in a sentence.
+func windowLabel(w string) string {
+	switch w {
+	case "five_hour":
+		return "5-hour limit"
+	case "seven_day":
+		return "weekly limit"
+	}
+	return w + " limit"
 }
 
 // NoneCanServe returns the notice for "no account can serve", if due.

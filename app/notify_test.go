@@ -26,6 +26,12 @@ func TestNotifier(t *testing.T) {
 		{"ordinary requests are quiet", events.Event{Type: events.Request}, 6 * time.Minute, false, ""},
 		{"a failing request log is told", events.Event{Type: events.RequestLog, Data: map[string]any{"error": "request log: lost 3 records: disk full"}}, 7 * time.Minute, true,
 			"request log: lost 3 records: disk full. Requests still go through; usage figures miss them until this is fixed."},
+		{"a quota crossing is told", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "work", Window: "five_hour",
+			Threshold: 0.8, Utilization: 0.83}}, 7 * time.Minute, true, "Now at 83%."},
+		{"the next threshold is told at once", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "work", Window: "five_hour",
+			Threshold: 0.95, Utilization: 0.96}}, 7*time.Minute + time.Second, true, ""},
+		{"another account's crossing is told at once", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "home", Window: "seven_day",
+			Threshold: 0.8, Utilization: 0.8}}, 7*time.Minute + 2*time.Second, true, ""},
 		{"cooldown changes are quiet", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "cooldown"}}, 7 * time.Minute, false, ""},
 	}
 	for _, s := range steps {

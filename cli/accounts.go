@@ -106,9 +106,10 @@ func printAccounts(w io.Writer, views []pool.View, now time.Time) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tPRIORITY\tSTATUS\tSESSION\tREQUESTS")
+	fmt.Fprintln(tw, "NAME\tKIND\tPRIORITY\tSTATUS\tSESSION\tREQUESTS\tQUOTA")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", v.Name, v.Kind, v.Priority, statusText(v, now), sessionText(v, now), v.TotalRequests)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", v.Name, v.Kind, v.Priority, statusText(v, now), sessionText(v, now),
+			v.TotalRequests, quotaText(v.Quota, now, time.Local))
 	}
 	tw.Flush()
 }

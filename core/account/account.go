@@ -5,6 +5,7 @@ package account
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -58,8 +59,26 @@ type Account struct {
 	TotalRequests    int64
 	LastUsed         time.Time
 	TokenExpiresAt   time.Time
-	// Utilization is the latest 5-hour unified utilization reported upstream (0..1), or -1 when unknown.
-	Utilization float64
+	// Quota is each quota window as the latest answer reported it; never
+	// changed in place (see Quota).
+	Quota Quota
+	// LimitHeaders are the anthropic-ratelimit-unified-* headers of the 429
+	// that last rate-limited the account, as Anthropic sent them: replayed
+	// when every account is spent, so that Claude Code names the limit and
+	// its reset. Never changed in place; nil for API-key accounts.
+	LimitHeaders http.Header
+}
+
+// FiveHourUtilization is the current 5-hour utilization, or -1 when unknown.
+func (a *Account) FiveHourUtilization(now time.Time) float64 {
+	w, ok := a.Quota[WindowFiveHour]
+	if !ok {
+		return -1
+	}
+	if w.Passed(now) {
+		return 0
+	}
+	return w.Utilization
 }
 
 // Available reports whether the strategy may route a request to the account at now.

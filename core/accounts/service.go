@@ -83,7 +83,6 @@ func (s *Service) Create(ctx context.Context, a account.Account, secret creds.Se
 	}
 	a.ID = NewID()
 	a.CreatedAt = s.now()
-	a.Utilization = -1
 	a.TokenExpiresAt = secret.ExpiresAt
 	if err := s.Creds.Set(ctx, a.ID, secret); err != nil {
 		return account.Account{}, fmt.Errorf("saving the credential of %q: %w", a.Name, err)

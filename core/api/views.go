@@ -26,7 +26,28 @@ type AccountJSON struct {
 	LastUsed         *time.Time `json:"last_used"`
 	CreatedAt        *time.Time `json:"created_at"`
 	TokenExpiresAt   *time.Time `json:"token_expires_at"`
-	Utilization      *float64   `json:"utilization"`
+	// Utilization is the five-hour window's, kept beside Limits for
+	// scripts written before it.
+	Utilization *float64             `json:"utilization"`
+	Limits      map[string]LimitJSON `json:"limits"`
+}
+
+// LimitJSON is one quota window (SPEC §8): its utilization (a fraction, can
+// exceed 1), when it resets and Anthropic's status for it. A window whose
+// reset has passed shows as unused until the next answer reports it.
+type LimitJSON struct {
+	Utilization float64    `json:"utilization"`
+	ResetsAt    *time.Time `json:"resets_at"`
+	Status      string     `json:"status"`
+}
+
+// Limits converts an account's quota as it stands at now.
+func Limits(q account.Quota, now time.Time) map[string]LimitJSON {
+	out := make(map[string]LimitJSON, len(q))
+	for name, w := range q.Current(now) {
+		out[name] = LimitJSON{Utilization: w.Utilization, ResetsAt: timeOrNil(w.ResetsAt), Status: w.Status}
+	}
+	return out
 }
 
 // AccountView converts a pool view for output.
@@ -47,10 +68,10 @@ func AccountView(v pool.View, now time.Time) AccountJSON {
 	if now.Before(v.CooldownUntil) {
 		j.CooldownUntil = timeOrNil(v.CooldownUntil)
 	}
-	if v.Utilization >= 0 {
-		u := v.Utilization
+	if u := v.FiveHourUtilization(now); u >= 0 {
 		j.Utilization = &u
 	}
+	j.Limits = Limits(v.Quota, now)
 	return j
 }
 

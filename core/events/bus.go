@@ -21,7 +21,23 @@ const (
 	// RequestLog: request rows could not be written (a full disk, a broken
 	// database). Sent once per failure streak; requests still go through.
 	RequestLog = "request_log"
+	// Hop: one request went to another account for a reason that says
+	// nothing about the first (a request-scoped 429, a broken connection);
+	// the session stayed.
+	Hop = "hop"
+	// QuotaCrossed: an account's quota window reached 80 % or 95 %, once
+	// per window period and threshold. Data is *QuotaData.
+	QuotaCrossed = "quota_crossed"
 )
+
+// QuotaData is the Data of a QuotaCrossed event.
+type QuotaData struct {
+	Account     string    `json:"account"`
+	Window      string    `json:"window"`    // five_hour, seven_day, 7d_oi…
+	Threshold   float64   `json:"threshold"` // 0.8 or 0.95
+	Utilization float64   `json:"utilization"`
+	ResetsAt    time.Time `json:"resets_at,omitzero"`
+}
 
 // Event is one thing that happened. Data is a small JSON-encodable value
 // that never carries a secret.

@@ -26,6 +26,14 @@ type Sources struct {
 	Dropped       func() uint64 // records the writer lost (store.Writer.Dropped)
 	Written       func() uint64 // records the writer committed (store.Writer.Written)
 	EventsDropped func() uint64 // live events lost to slow subscribers (events.Bus.Dropped)
+	// Quota lists every account's quota windows as they stand now (the pool).
+	Quota func() []QuotaSample
+}
+
+// QuotaSample is one account's quota window, for claudeflare_quota_utilization.
+type QuotaSample struct {
+	Account, Window string
+	Utilization     float64
 }
 
 // NoAccount is the account label of requests no account served.
@@ -116,7 +124,27 @@ func New(src Sources) *Metrics {
 		"Records the asynchronous database writer committed.")
 	counterFunc(src.EventsDropped, "claudeflare_events_dropped_total",
 		"Live events (/api/events, the tray) lost to subscribers that did not keep up.")
+	if src.Quota != nil {
+		m.reg.MustRegister(quotaCollector(src.Quota))
+	}
 	return m
+}
+
+// quotaDesc describes claudeflare_quota_utilization.
+var quotaDesc = prometheus.NewDesc("claudeflare_quota_utilization",
+	"Each account's quota window as Anthropic last reported it: the fraction used (1 is the limit); a window past its reset reads 0.",
+	[]string{"account", "window"}, nil)
+
+// quotaCollector reads the quota at scrape time: the pool holds it, so a
+// gauge kept here would be a second copy to keep in step.
+type quotaCollector func() []QuotaSample
+
+func (quotaCollector) Describe(ch chan<- *prometheus.Desc) { ch <- quotaDesc }
+
+func (f quotaCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, q := range f() {
+		ch <- prometheus.MustNewConstMetric(quotaDesc, prometheus.GaugeValue, q.Utilization, q.Account, q.Window)
+	}
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -83,6 +83,9 @@ func TestMetricsParseAndCount(t *testing.T) {
 		Dropped:       func() uint64 { return 3 },
 		Written:       func() uint64 { return 1234 },
 		EventsDropped: func() uint64 { return 5 },
+		Quota: func() []metrics.QuotaSample {
+			return []metrics.QuotaSample{{"work", "five_hour", 0.83}, {"work", "seven_day", 0.41}, {"spare", "7d_oi", 1.01}}
+		},
 	})
 	next := &sink{}
 	rec := m.Recorder(next)
@@ -134,6 +137,9 @@ func TestMetricsParseAndCount(t *testing.T) {
 		{"claudeflare_writer_dropped_records_total", nil, 3},
 		{"claudeflare_writer_written_records_total", nil, 1234},
 		{"claudeflare_events_dropped_total", nil, 5},
+		{"claudeflare_quota_utilization", []string{"account=work", "window=five_hour"}, 0.83},
+		{"claudeflare_quota_utilization", []string{"account=work", "window=seven_day"}, 0.41},
+		{"claudeflare_quota_utilization", []string{"account=spare", "window=7d_oi"}, 1.01},
 	}
 	for _, c := range checks {
 		if got := value(t, fams, c.name, c.labels...); got != c.want {

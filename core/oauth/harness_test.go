@@ -223,7 +223,7 @@ func (e *env) withProxy() {
 	cfg := config.Default()
 	cfg.UpstreamURL = e.fake.URL
 	p := proxy.New(proxy.Options{
-		Pool: e.pool, Config: func() config.Config { return cfg }, Recorder: e.writer, Bus: bus, Tokens: e.ts,
+		Pool: e.pool, Config: func() config.Config { return cfg }, Recorder: e.writer, Bus: bus, Tokens: e.ts, Now: e.clock.Now,
 	})
 	e.srv = httptest.NewServer(p)
 	e.t.Cleanup(e.srv.Close)

@@ -6,6 +6,7 @@
 package pool
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -75,16 +76,36 @@ func (p *Pool) Pick(now time.Time, sessionDuration time.Duration) []Candidate {
 	return out
 }
 
+// Route is how a request reached the account that served it.
+type Route struct {
+	// From names the account the request left (the strategy's first
+	// choice, which could not serve it); "" when the first choice served.
+	From string
+	// Hop: From failed for this request only (a request-scoped 429, a
+	// broken connection), so the session stays with From: the account that
+	// served does not start a session or become the active one.
+	Hop bool
+}
+
 // Served records that id's answer went to the client: its session starts now
-// if it had none (a failover makes the candidate the active account), and its
-// counters move. failedOverFrom names the account the request left, or "".
-func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, failedOverFrom string) {
+// if it had none, or if a failover made it the active account, and its
+// counters move. A hop moves only the counters.
+func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, route Route) {
 	p.mu.Lock()
 	a := p.find(id)
 	if a == nil {
 		p.mu.Unlock()
 		return
 	}
+	if route.Hop {
+		a.TotalRequests++
+		a.LastUsed = now
+		st := stateOf(a)
+		p.mu.Unlock()
+		p.rec.Enqueue(st)
+		return
+	}
+	failedOverFrom := route.From
 	started := false
 	previous := p.active
 	if strategy.NeedsNewSession(a, now, sessionDuration) || (failedOverFrom != "" && previous != id) {
@@ -129,17 +150,25 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, f
 }
 
 // RateLimited takes id out of rotation until the given time; it ends id's
-// session period if id is the active account. A 429 for an account already
-// limited (requests that were in flight when the limit began) extends the
-// limit if it reaches further but is not a new occurrence: no event, so a
-// storm of concurrent 429s counts once in the statistics and notifications.
-func (p *Pool) RateLimited(id string, now, until time.Time) {
+// session period if id is the active account. limitHeaders are the 429's
+// anthropic-ratelimit-unified-* headers (nil for API-key traffic), kept to
+// replay when every account is spent. A 429 for an account already limited
+// (requests that were in flight when the limit began) extends the limit if
+// it reaches further but is not a new occurrence: no event, so a storm of
+// concurrent 429s counts once in the statistics and notifications.
+func (p *Pool) RateLimited(id string, now, until time.Time, limitHeaders http.Header) {
 	p.update(id, now, store.EventRateLimited, until, events.RateLimited, store.EndRateLimit,
-		func(a *account.Account) bool { return extendUntil(&a.RateLimitedUntil, now, until) })
+		func(a *account.Account) bool {
+			occurrence := extendUntil(&a.RateLimitedUntil, now, until)
+			if limitHeaders != nil && (occurrence || a.RateLimitedUntil.Equal(until)) {
+				a.LimitHeaders = limitHeaders // the headers of the limit that ends last
+			}
+			return occurrence
+		})
 }
 
-// Cooldown takes id out of rotation briefly (an overloaded upstream). Its
-// session period goes on unless another account takes over. Like
+// Cooldown takes id out of rotation briefly (a token refresh that failed).
+// Its session period goes on unless another account takes over. Like
 // RateLimited, a cooldown already running is extended, not counted again.
 func (p *Pool) Cooldown(id string, now, until time.Time) {
 	p.update(id, now, store.EventCooldown, until, events.AccountChanged, "",
@@ -167,13 +196,51 @@ func extendUntil(end *time.Time, now, until time.Time) (occurrence bool) {
 	return occurrence
 }
 
-// SetUtilization records the upstream's latest 5-hour utilization for id.
-func (p *Pool) SetUtilization(id string, u float64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if a := p.find(id); a != nil {
-		a.Utilization = u
+// SetQuota records the quota windows one of id's answers reported and
+// announces each threshold a window crossed (once per window period). It
+// persists nothing itself: the call that settles the request (Served,
+// RateLimited, Persist…) writes the account's state with the new quota.
+func (p *Pool) SetQuota(id string, now time.Time, reported account.Quota) {
+	if len(reported) == 0 {
+		return
 	}
+	p.mu.Lock()
+	a := p.find(id)
+	if a == nil {
+		p.mu.Unlock()
+		return
+	}
+	var crossed []account.Crossing
+	a.Quota, crossed = a.Quota.Merge(reported, now)
+	name := a.Name
+	p.mu.Unlock()
+	for _, c := range crossed {
+		p.bus.Publish(events.Event{Type: events.QuotaCrossed, At: now, Data: &events.QuotaData{
+			Account: name, Window: c.Window, Threshold: c.Threshold, Utilization: c.Reported.Utilization,
+			ResetsAt: timeOrZero(c.Reported.ResetsAt),
+		}})
+	}
+}
+
+// Persist writes id's state as it stands, for a change no other call wrote
+// (the quota reported by an answer that was not served).
+func (p *Pool) Persist(id string) {
+	p.mu.Lock()
+	a := p.find(id)
+	if a == nil {
+		p.mu.Unlock()
+		return
+	}
+	st := stateOf(a)
+	p.mu.Unlock()
+	p.rec.Enqueue(st)
+}
+
+func timeOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // SetTokenExpiry records when id's access token expires (shown, never secret).
@@ -245,6 +312,6 @@ func stateOf(a *account.Account) store.AccountState {
 	return store.AccountState{
 		ID: a.ID, SessionStart: a.SessionStart, RateLimitedUntil: a.RateLimitedUntil, CooldownUntil: a.CooldownUntil,
 		LastUsed: a.LastUsed, TokenExpiresAt: a.TokenExpiresAt, SessionRequests: a.SessionRequests,
-		TotalRequests: a.TotalRequests, NeedsLogin: a.NeedsLogin, Utilization: a.Utilization,
+		TotalRequests: a.TotalRequests, NeedsLogin: a.NeedsLogin, Quota: a.Quota, LimitHeaders: a.LimitHeaders,
 	}
 }

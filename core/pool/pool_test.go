@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func setup(t *testing.T, names ...string) (*pool.Pool, *recorder, *secrets, []ac
 	p := pool.New(rec, events.NewBus())
 	var list []account.Account
 	for i, n := range names {
-		a := account.Account{ID: "id-" + n, Name: n, Kind: account.KindAPIKey, CreatedAt: t0.Add(time.Duration(i) * time.Second), Utilization: -1}
+		a := account.Account{ID: "id-" + n, Name: n, Kind: account.KindAPIKey, CreatedAt: t0.Add(time.Duration(i) * time.Second)}
 		sec.m[a.ID] = creds.Secret{APIKey: "key-" + n}
 		list = append(list, a)
 	}
@@ -98,8 +99,8 @@ func TestPickCarriesSecretsInStrategyOrder(t *testing.T) {
 func TestServedStartsSessionsAndCounts(t *testing.T) {
 	t.Parallel()
 	p, rec, _, _ := setup(t, "a", "b")
-	p.Served("id-a", t0, dur, "")
-	p.Served("id-a", t0.Add(time.Minute), dur, "")
+	p.Served("id-a", t0, dur, pool.Route{})
+	p.Served("id-a", t0.Add(time.Minute), dur, pool.Route{})
 	v := p.Views(t0.Add(time.Minute), dur)[0]
 	if v.Name != "a" || v.Status != account.StatusActive || !v.SessionStart.Equal(t0) || v.SessionRequests != 2 || v.TotalRequests != 2 {
 		t.Fatalf("%+v", v)
@@ -108,7 +109,7 @@ func TestServedStartsSessionsAndCounts(t *testing.T) {
 		t.Errorf("%d session_started events, want 1", n)
 	}
 	// Failover to b starts b's session even though a's is unexpired.
-	p.Served("id-b", t0.Add(2*time.Minute), dur, "a")
+	p.Served("id-b", t0.Add(2*time.Minute), dur, pool.Route{From: "a"})
 	if c := p.Pick(t0.Add(3*time.Minute), dur); c[0].Name != "b" {
 		t.Fatalf("after failover the candidate must be active: %v", names(c))
 	}
@@ -120,7 +121,7 @@ func TestServedStartsSessionsAndCounts(t *testing.T) {
 func TestLimitsTakeAccountsOutUntilTheyPass(t *testing.T) {
 	t.Parallel()
 	p, rec, _, _ := setup(t, "a", "b", "c")
-	p.RateLimited("id-a", t0, t0.Add(time.Hour))
+	p.RateLimited("id-a", t0, t0.Add(time.Hour), nil)
 	p.Cooldown("id-b", t0, t0.Add(30*time.Second))
 	if c := names(p.Pick(t0, dur)); len(c) != 1 || c[0] != "c" {
 		t.Fatalf("%v", c)
@@ -128,12 +129,12 @@ func TestLimitsTakeAccountsOutUntilTheyPass(t *testing.T) {
 	if c := names(p.Pick(t0.Add(31*time.Second), dur)); len(c) != 2 || c[0] != "b" {
 		t.Fatalf("after cooldown: %v", c)
 	}
-	if earliest, all := p.EarliestRecovery(t0); all || !earliest.Equal(t0.Add(time.Hour)) {
+	if earliest, _, all := p.EarliestRecovery(t0); all || !earliest.Equal(t0.Add(time.Hour)) {
 		t.Errorf("EarliestRecovery = %v, %v", earliest, all)
 	}
-	p.RateLimited("id-b", t0, t0.Add(2*time.Hour))
-	p.RateLimited("id-c", t0, t0.Add(3*time.Hour))
-	if earliest, all := p.EarliestRecovery(t0); !all || !earliest.Equal(t0.Add(time.Hour)) {
+	p.RateLimited("id-b", t0, t0.Add(2*time.Hour), nil)
+	p.RateLimited("id-c", t0, t0.Add(3*time.Hour), nil)
+	if earliest, _, all := p.EarliestRecovery(t0); !all || !earliest.Equal(t0.Add(time.Hour)) {
 		t.Errorf("EarliestRecovery = %v, %v; want all limited, earliest in 1 h", earliest, all)
 	}
 	if rec.events("rate_limited") != 3 || rec.events("cooldown") != 1 {
@@ -144,7 +145,7 @@ func TestLimitsTakeAccountsOutUntilTheyPass(t *testing.T) {
 func TestLoadMergesSettingsAndKeepsRuntimeState(t *testing.T) {
 	t.Parallel()
 	p, _, sec, list := setup(t, "a", "b")
-	p.Served("id-a", t0, dur, "")
+	p.Served("id-a", t0, dur, pool.Route{})
 	p.NeedsLogin("id-b", t0)
 	// Another process renames a, pauses it and logs b in again.
 	list[0].Name, list[0].Paused = "renamed", true
@@ -204,10 +205,10 @@ func TestConcurrentUse(t *testing.T) {
 			for j := range 200 {
 				now := t0.Add(time.Duration(j) * time.Second)
 				if c := p.Pick(now, dur); len(c) > 0 {
-					p.Served(c[0].ID, now, dur, "")
+					p.Served(c[0].ID, now, dur, pool.Route{})
 				}
 				if j%50 == 0 {
-					p.RateLimited(list[i%3].ID, now, now.Add(time.Second))
+					p.RateLimited(list[i%3].ID, now, now.Add(time.Second), nil)
 					p.Load(context.Background(), list, sec, nil)
 				}
 				p.Views(now, dur)
@@ -232,9 +233,9 @@ func TestLimitStormCountsOnce(t *testing.T) {
 	}, sec, nil)
 	published, cancel := bus.Subscribe(128)
 	defer cancel()
-	p.Served("id-a", t0, dur, "")
+	p.Served("id-a", t0, dur, pool.Route{})
 	for i := range 20 {
-		p.RateLimited("id-a", t0.Add(time.Duration(i)*time.Millisecond), t0.Add(time.Hour+time.Duration(i%3)*time.Minute))
+		p.RateLimited("id-a", t0.Add(time.Duration(i)*time.Millisecond), t0.Add(time.Hour+time.Duration(i%3)*time.Minute), nil)
 		p.Cooldown("id-b", t0, t0.Add(30*time.Second-time.Duration(i)*time.Second))
 		p.NeedsLogin("id-b", t0)
 	}
@@ -269,8 +270,100 @@ func TestLimitStormCountsOnce(t *testing.T) {
 
 	// After the limit has passed, a 429 is a new occurrence.
 	later := t0.Add(3 * time.Hour)
-	p.RateLimited("id-a", later, later.Add(time.Hour))
+	p.RateLimited("id-a", later, later.Add(time.Hour), nil)
 	if n := rec.events("rate_limited"); n != 2 {
 		t.Errorf("%d rate_limited events after a second limit, want 2", n)
+	}
+}
+
+// TestHopServesWithoutMovingTheSession: the account that serves a hopped
+// request counts it, but neither starts a session nor becomes the active one.
+func TestHopServesWithoutMovingTheSession(t *testing.T) {
+	t.Parallel()
+	p, rec, _, _ := setup(t, "a", "b")
+	p.Served("id-a", t0, dur, pool.Route{})
+	p.Served("id-b", t0.Add(time.Minute), dur, pool.Route{From: "a", Hop: true})
+	views := map[string]pool.View{}
+	for _, v := range p.Views(t0.Add(2*time.Minute), dur) {
+		views[v.Name] = v
+	}
+	if a := views["a"]; a.Status != account.StatusActive || !a.SessionStart.Equal(t0) || a.SessionRequests != 1 {
+		t.Errorf("a: %s, session %v, %d requests; want still active in its session", a.Status, a.SessionStart, a.SessionRequests)
+	}
+	if b := views["b"]; !b.SessionStart.IsZero() || b.TotalRequests != 1 || !b.LastUsed.Equal(t0.Add(time.Minute)) {
+		t.Errorf("b: session %v, %d requests, last used %v; want no session, the request counted", b.SessionStart, b.TotalRequests, b.LastUsed)
+	}
+	if n := rec.events(store.EventSessionStarted); n != 1 {
+		t.Errorf("%d session starts, want 1 (a's)", n)
+	}
+	// The next request goes to a: its session is the one running.
+	if c := p.Pick(t0.Add(3*time.Minute), dur); c[0].Name != "a" {
+		t.Errorf("next pick %v, want a first", names(c))
+	}
+}
+
+// TestLimitHeadersOfTheFurthestLimitAreKept: the headers replayed when every
+// account is spent are those of the limit that ends last; EarliestRecovery
+// hands out the earliest account's.
+func TestLimitHeadersOfTheFurthestLimitAreKept(t *testing.T) {
+	t.Parallel()
+	p, _, _, _ := setup(t, "a", "b")
+	h := func(claim string) http.Header {
+		return http.Header{"Anthropic-Ratelimit-Unified-Representative-Claim": {claim}}
+	}
+	p.RateLimited("id-a", t0, t0.Add(time.Hour), h("five_hour"))
+	p.RateLimited("id-a", t0, t0.Add(48*time.Hour), h("seven_day"))
+	p.RateLimited("id-a", t0, t0.Add(2*time.Hour), h("stale")) // an in-flight request's older news
+	p.RateLimited("id-b", t0, t0.Add(3*time.Hour), nil)        // API-key traffic has none
+	earliest, got, all := p.EarliestRecovery(t0)
+	if !all || !earliest.Equal(t0.Add(3*time.Hour)) || got != nil {
+		t.Errorf("EarliestRecovery = %v, %v, %v; want b's reset with no headers", earliest, got, all)
+	}
+	p.RateLimited("id-b", t0, t0.Add(72*time.Hour), nil)
+	earliest, got, _ = p.EarliestRecovery(t0)
+	if !earliest.Equal(t0.Add(48*time.Hour)) || got.Get("Anthropic-Ratelimit-Unified-Representative-Claim") != "seven_day" {
+		t.Errorf("EarliestRecovery = %v, %v; want a's weekly limit with its headers", earliest, got)
+	}
+}
+
+// TestSetQuotaAnnouncesCrossings: each threshold a window crosses is
+// published once, as a typed event, and the quota shows in the views.
+func TestSetQuotaAnnouncesCrossings(t *testing.T) {
+	t.Parallel()
+	rec, bus := &recorder{}, events.NewBus()
+	p := pool.New(rec, bus)
+	p.Load(context.Background(), []account.Account{{ID: "id-a", Name: "a", Kind: account.KindOAuth, CreatedAt: t0}},
+		&secrets{m: map[string]creds.Secret{"id-a": {AccessToken: "t"}}}, nil)
+	published, cancel := bus.Subscribe(16)
+	defer cancel()
+	reset := t0.Add(2 * time.Hour)
+	for i, u := range []float64{0.5, 0.81, 0.9, 0.96, 0.97} {
+		p.SetQuota("id-a", t0.Add(time.Duration(i)*time.Minute), account.Quota{account.WindowFiveHour: {Utilization: u, ResetsAt: reset}})
+	}
+	p.SetQuota("id-a", t0, nil)
+	p.SetQuota("no-such-id", t0, account.Quota{account.WindowFiveHour: {Utilization: 1}})
+	var got []float64
+	for len(published) > 0 {
+		if e := <-published; e.Type == events.QuotaCrossed {
+			q := e.Data.(*events.QuotaData)
+			if q.Account != "a" || q.Window != account.WindowFiveHour || !q.ResetsAt.Equal(reset) {
+				t.Errorf("event %+v", q)
+			}
+			got = append(got, q.Threshold)
+		}
+	}
+	if len(got) != 2 || got[0] != account.WarnAt || got[1] != account.NearlySpentAt {
+		t.Errorf("announced %v, want 80 %% then 95 %%, once each", got)
+	}
+	if v := p.Views(t0, dur)[0]; v.Quota[account.WindowFiveHour].Utilization != 0.97 {
+		t.Errorf("view quota %v", v.Quota)
+	}
+	// Persist writes the state with the quota.
+	p.Persist("id-a")
+	rec.mu.Lock()
+	last := rec.recs[len(rec.recs)-1].(store.AccountState)
+	rec.mu.Unlock()
+	if last.Quota[account.WindowFiveHour].Utilization != 0.97 {
+		t.Errorf("persisted quota %v", last.Quota)
 	}
 }

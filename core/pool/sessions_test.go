@@ -56,7 +56,7 @@ func newHistory(t *testing.T, list ...account.Account) *historyHarness {
 
 func acct(name string, i int) account.Account {
 	return account.Account{ID: "id-" + name, Name: name, Kind: account.KindAPIKey,
-		CreatedAt: t0.Add(time.Duration(i) * time.Second), Utilization: -1}
+		CreatedAt: t0.Add(time.Duration(i) * time.Second)}
 }
 
 func (h *historyHarness) load() { h.pool.Load(context.Background(), h.list, h.sec, nil) }
@@ -89,19 +89,19 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 func TestHistoryFirstSessionAndExpiry(t *testing.T) {
 	t.Parallel()
 	h := newHistory(t, acct("a", 0), acct("b", 1))
-	h.pool.Served("id-a", at(0), dur, "")
-	h.pool.Served("id-a", at(time.Minute), dur, "")
+	h.pool.Served("id-a", at(0), dur, pool.Route{})
+	h.pool.Served("id-a", at(time.Minute), dur, pool.Route{})
 	h.want(sess("a", at(0), at(dur), never, 2, store.StartFirst, ""))
 
 	// The session ran its course; the next request starts a new one (on b,
 	// which has never had one) and the old one ends at its expiry.
-	h.pool.Served("id-b", at(dur+time.Hour), dur, "")
+	h.pool.Served("id-b", at(dur+time.Hour), dur, pool.Route{})
 	h.want(
 		sess("a", at(0), at(dur), at(dur), 2, store.StartFirst, store.EndExpired),
 		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), never, 1, store.StartExpired, ""),
 	)
 	// The same account again after expiry: one ends, one starts.
-	h.pool.Served("id-b", at(3*dur), dur, "")
+	h.pool.Served("id-b", at(3*dur), dur, pool.Route{})
 	h.want(
 		sess("a", at(0), at(dur), at(dur), 2, store.StartFirst, store.EndExpired),
 		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), at(2*dur+time.Hour), 1, store.StartExpired, store.EndExpired),
@@ -112,14 +112,14 @@ func TestHistoryFirstSessionAndExpiry(t *testing.T) {
 func TestHistoryRateLimitAndFailover(t *testing.T) {
 	t.Parallel()
 	h := newHistory(t, acct("a", 0), acct("b", 1), acct("c", 2))
-	h.pool.Served("id-a", at(0), dur, "")
-	h.pool.Served("id-a", at(time.Minute), dur, "")
+	h.pool.Served("id-a", at(0), dur, pool.Route{})
+	h.pool.Served("id-a", at(time.Minute), dur, pool.Route{})
 	// a is rate-limited: its period ends then; the failover starts b's.
-	h.pool.RateLimited("id-a", at(2*time.Minute), at(time.Hour))
-	h.pool.Served("id-b", at(2*time.Minute), dur, "a")
+	h.pool.RateLimited("id-a", at(2*time.Minute), at(time.Hour), nil)
+	h.pool.Served("id-b", at(2*time.Minute), dur, pool.Route{From: "a"})
 	// b is overloaded (a cooldown ends nothing by itself); c takes over.
 	h.pool.Cooldown("id-b", at(3*time.Minute), at(3*time.Minute+30*time.Second))
-	h.pool.Served("id-c", at(3*time.Minute), dur, "b")
+	h.pool.Served("id-c", at(3*time.Minute), dur, pool.Route{From: "b"})
 	h.want(
 		sess("a", at(0), at(dur), at(2*time.Minute), 2, store.StartFirst, store.EndRateLimit),
 		sess("b", at(2*time.Minute), at(2*time.Minute+dur), at(3*time.Minute), 1, store.StartFailover, store.EndFailover),
@@ -138,14 +138,14 @@ func TestHistoryRateLimitAndFailover(t *testing.T) {
 func TestHistoryNeedsLoginPauseRemoveAndOther(t *testing.T) {
 	t.Parallel()
 	h := newHistory(t, acct("a", 0), acct("b", 1), acct("c", 2))
-	h.pool.Served("id-a", at(0), dur, "")
+	h.pool.Served("id-a", at(0), dur, pool.Route{})
 	h.pool.NeedsLogin("id-a", at(time.Minute))
-	h.pool.Served("id-b", at(time.Minute), dur, "a")
+	h.pool.Served("id-b", at(time.Minute), dur, pool.Route{From: "a"})
 	// b is paused from the command line.
 	h.list[1].Paused = true
 	h.now = at(2 * time.Minute)
 	h.load()
-	h.pool.Served("id-c", at(3*time.Minute), dur, "")
+	h.pool.Served("id-c", at(3*time.Minute), dur, pool.Route{})
 	// c is removed.
 	h.list = h.list[:2]
 	h.now = at(4 * time.Minute)
@@ -158,9 +158,9 @@ func TestHistoryNeedsLoginPauseRemoveAndOther(t *testing.T) {
 	// Another account serving while the open one is just unavailable
 	// (here: in a cooldown, no failover in this request) ends it too.
 	h2 := newHistory(t, acct("a", 0), acct("b", 1))
-	h2.pool.Served("id-a", at(0), dur, "")
+	h2.pool.Served("id-a", at(0), dur, pool.Route{})
 	h2.pool.Cooldown("id-a", at(time.Minute), at(2*time.Minute))
-	h2.pool.Served("id-b", at(time.Minute), dur, "")
+	h2.pool.Served("id-b", at(time.Minute), dur, pool.Route{})
 	h2.want(
 		sess("a", at(0), at(dur), at(time.Minute), 1, store.StartFirst, store.EndOther),
 		sess("b", at(time.Minute), at(time.Minute+dur), never, 1, store.StartExpired, ""),
@@ -170,23 +170,23 @@ func TestHistoryNeedsLoginPauseRemoveAndOther(t *testing.T) {
 func TestHistoryLimitAfterExpiryEndsAtExpiry(t *testing.T) {
 	t.Parallel()
 	h := newHistory(t, acct("a", 0))
-	h.pool.Served("id-a", at(0), dur, "")
-	h.pool.RateLimited("id-a", at(dur+time.Hour), at(dur+2*time.Hour))
+	h.pool.Served("id-a", at(0), dur, pool.Route{})
+	h.pool.RateLimited("id-a", at(dur+time.Hour), at(dur+2*time.Hour), nil)
 	h.want(sess("a", at(0), at(dur), at(dur), 1, store.StartFirst, store.EndExpired))
 }
 
 func TestHistoryResumedAndContinued(t *testing.T) {
 	t.Parallel()
 	h := newHistory(t, acct("a", 0), acct("b", 1))
-	h.pool.Served("id-a", at(0), dur, "")
-	h.pool.RateLimited("id-a", at(time.Minute), at(time.Hour))
-	h.pool.Served("id-b", at(time.Minute), dur, "a")
+	h.pool.Served("id-a", at(0), dur, pool.Route{})
+	h.pool.RateLimited("id-a", at(time.Minute), at(time.Hour), nil)
+	h.pool.Served("id-b", at(time.Minute), dur, pool.Route{From: "a"})
 	h.list[1].Paused = true
 	h.now = at(2 * time.Hour)
 	h.load()
 	// a's limit is over and its session is unexpired: it goes on with it,
 	// a new period in the history.
-	h.pool.Served("id-a", at(2*time.Hour), dur, "")
+	h.pool.Served("id-a", at(2*time.Hour), dur, pool.Route{})
 	h.want(
 		sess("a", at(0), at(dur), at(time.Minute), 1, store.StartFirst, store.EndRateLimit),
 		sess("b", at(time.Minute), at(time.Minute+dur), at(2*time.Hour), 1, store.StartFailover, store.EndPause),
@@ -201,6 +201,6 @@ func TestHistoryResumedAndContinued(t *testing.T) {
 	h2.sec.m[a.ID] = creds.Secret{APIKey: "k"}
 	h2.load()
 	dbRecorder{t, h2.db}.Enqueue(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 10, store.StartFirst, ""))
-	h2.pool.Served("id-a", at(0), dur, "")
+	h2.pool.Served("id-a", at(0), dur, pool.Route{})
 	h2.want(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 11, store.StartFirst, ""))
 }

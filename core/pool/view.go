@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
@@ -72,9 +73,10 @@ func (p *Pool) Summary(now time.Time) (total, available int) {
 	return len(p.accounts), available
 }
 
-// EarliestRecovery is the soonest time a rate-limited account frees up, and
-// whether every account is rate-limited right now.
-func (p *Pool) EarliestRecovery(now time.Time) (earliest time.Time, allLimited bool) {
+// EarliestRecovery is the soonest time a rate-limited account frees up, the
+// unified headers of that account's 429 (nil if it had none), and whether
+// every account is rate-limited right now.
+func (p *Pool) EarliestRecovery(now time.Time) (earliest time.Time, limitHeaders http.Header, allLimited bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	allLimited = len(p.accounts) > 0
@@ -84,8 +86,8 @@ func (p *Pool) EarliestRecovery(now time.Time) (earliest time.Time, allLimited b
 			continue
 		}
 		if earliest.IsZero() || a.RateLimitedUntil.Before(earliest) {
-			earliest = a.RateLimitedUntil
+			earliest, limitHeaders = a.RateLimitedUntil, a.LimitHeaders
 		}
 	}
-	return earliest, allLimited
+	return earliest, limitHeaders, allLimited
 }

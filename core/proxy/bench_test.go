@@ -175,7 +175,7 @@ func benchProxy(b *testing.B, upstream string, transport http.RoundTripper) (*Pr
 		db.Close()
 	})
 	cs := filestore.New(filepath.Join(dir, "credentials.json"))
-	a := account.Account{ID: "id-bench", Name: "bench", Kind: account.KindAPIKey, CreatedAt: time.Unix(1000, 0), Utilization: -1}
+	a := account.Account{ID: "id-bench", Name: "bench", Kind: account.KindAPIKey, CreatedAt: time.Unix(1000, 0)}
 	if err := cs.Set(ctx, a.ID, creds.Secret{APIKey: "sk-ant-api03-bench-key"}); err != nil {
 		b.Fatal(err)
 	}

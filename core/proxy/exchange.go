@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,25 +44,16 @@ func (p *Proxy) newExchange(w http.ResponseWriter, r *http.Request) *exchange {
 	return ex
 }
 
-// outcome of one attempt on one account.
-type outcome int
-
-const (
-	serve outcome = iota // the answer goes to the client
-	next                 // fail over to the next candidate
-	retry                // try the same account again (after a token refresh)
-	gone                 // the client went away
-)
-
 // failover tries the candidates in order until one answers with something
-// the client should see (SPEC §4's table).
+// the client should see. Decide says what each answer means; this applies
+// it (docs/DESIGN.md, "What an answer means").
 func (ex *exchange) failover(cands []pool.Candidate) {
 	var (
 		last     *http.Response
 		lastName string
 		lastErr  error
 		tried    int
-		from     string
+		route    pool.Route
 	)
 	defer func() {
 		if last != nil {
@@ -69,50 +62,45 @@ func (ex *exchange) failover(cands []pool.Candidate) {
 	}()
 	for i := range cands {
 		c := &cands[i]
-		verdict, reason, resp, err := ex.attempt(c)
+		v, resp, err := ex.attempt(c)
 		if resp != nil || err != nil {
 			tried++
 		}
-		switch verdict {
-		case gone:
+		if v.Request != Serve && ex.r.Context().Err() != nil {
 			if resp != nil {
 				resp.Body.Close()
 			}
 			ex.row.Status, ex.row.AccountID, ex.row.AccountName = 499, c.ID, c.Name
 			ex.row.Error = "client disconnected"
 			return
-		case serve:
-			ex.p.Pool.Served(c.ID, ex.p.Now(), ex.cfg.SessionDuration(), from)
+		}
+		if v.Request == Serve {
+			ex.p.Pool.Served(c.ID, ex.p.Now(), ex.cfg.SessionDuration(), route)
 			ex.relay(resp, c.ID, c.Name)
 			return
 		}
-		// Fail over; keep this answer in case no one else can serve.
+		// Next candidate; keep this answer in case no one else can serve.
+		if i == 0 {
+			// Only the strategy's choice decides whether the session moves:
+			// if its own failure was about this request alone, whoever
+			// serves it is a hop, whatever else happens on the way.
+			route = pool.Route{From: c.Name, Hop: !v.MovesSession}
+		}
 		if last != nil {
 			last.Body.Close()
 		}
 		last, lastName, lastErr = resp, c.Name, err
-		if from == "" {
-			from = c.Name
-		}
 		ex.row.Failovers++
-		ex.p.Recorder.Enqueue(store.Event{At: ex.p.Now(), AccountID: c.ID, AccountName: c.Name, Kind: store.EventFailover, Detail: reason})
 		to := ""
 		if i+1 < len(cands) {
 			to = cands[i+1].Name
 		}
-		ex.p.Bus.Publish(events.Event{Type: events.Failover, At: ex.p.Now(), Data: map[string]any{
-			"from": c.Name, "to": to, "reason": reason, "path": ex.row.Path,
-		}})
-		ex.p.Log.Info("failover", "from", c.Name, "to", to, "reason", reason)
+		ex.announceMove(c, to, v)
 	}
 	// No candidate left.
 	now := ex.p.Now()
-	if earliest, all := ex.p.Pool.EarliestRecovery(now); all {
-		wait := max(int64(earliest.Sub(now).Seconds()+0.999), 1)
-		ex.w.Header().Set("Retry-After", strconv.FormatInt(wait, 10))
-		ex.fail(http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
-			"All Claudeflare accounts are rate-limited; the earliest resets at %s (in %s).",
-			earliest.UTC().Format(time.RFC3339), time.Duration(wait)*time.Second))
+	if earliest, limitHeaders, all := ex.p.Pool.EarliestRecovery(now); all {
+		ex.exhausted(now, earliest, limitHeaders)
 		return
 	}
 	if last != nil {
@@ -137,71 +125,173 @@ func (ex *exchange) failover(cands []pool.Candidate) {
 	ex.fail(http.StatusServiceUnavailable, "api_error", msg)
 }
 
-// attempt sends the request on c, refreshing an OAuth token first if it is
-// about to expire, and once more after a 401 that a refresh can cure.
-func (ex *exchange) attempt(c *pool.Candidate) (outcome, string, *http.Response, error) {
+// announceMove records that this request left c for the next candidate:
+// a failover when c itself can no longer serve, a hop when the answer was
+// about this request only.
+func (ex *exchange) announceMove(c *pool.Candidate, to string, v Verdict) {
+	kind, typ, msg := store.EventHop, events.Hop, "hop"
+	if v.MovesSession {
+		kind, typ, msg = store.EventFailover, events.Failover, "failover"
+	}
+	now := ex.p.Now()
+	ex.p.Recorder.Enqueue(store.Event{At: now, AccountID: c.ID, AccountName: c.Name, Kind: kind, Detail: v.Reason})
+	ex.p.Bus.Publish(events.Event{Type: typ, At: now, Data: map[string]any{
+		"from": c.Name, "to": to, "reason": v.Reason, "path": ex.row.Path,
+	}})
+	ex.p.Log.Info(msg, "from", c.Name, "to", to, "reason", v.Reason)
+}
+
+// exhausted answers when every account is rate-limited: 429 with an honest
+// retry-after and, when the account that resets first was limited on
+// subscription traffic, the anthropic-ratelimit-unified-* headers of its
+// own 429, so that Claude Code names the limit and its reset exactly as it
+// does talking to Anthropic directly (it decides what to tell its user from
+// those headers).
+func (ex *exchange) exhausted(now, earliest time.Time, limitHeaders http.Header) {
+	wait := max(int64(earliest.Sub(now).Seconds()+0.999), 1)
+	h := ex.w.Header()
+	for k, vv := range limitHeaders {
+		h[k] = vv[:len(vv):len(vv)]
+	}
+	h.Set("Retry-After", strconv.FormatInt(wait, 10))
+	ex.fail(http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
+		"All Claudeflare accounts are rate-limited; the earliest resets at %s (in %s).",
+		earliest.UTC().Format(time.RFC3339), time.Duration(wait)*time.Second))
+}
+
+// attempt sends the request on c and settles every retry on c itself: a
+// token refreshed first when it is about to expire, once more after a 401
+// that a refresh cures, and once more after an overload. It applies the
+// verdict to the account and returns it with the answer (nil when none came).
+func (ex *exchange) attempt(c *pool.Candidate) (Verdict, *http.Response, error) {
+	ctx := ex.r.Context()
 	if c.Kind == account.KindOAuth && ex.p.Tokens != nil {
-		s, err := ex.p.Tokens.Fresh(ex.r.Context(), *c)
+		s, err := ex.p.Tokens.Fresh(ctx, *c)
 		if errors.Is(err, ErrNeedsLogin) {
-			ex.p.Pool.NeedsLogin(c.ID, ex.p.Now())
-			return next, "needs login (refresh refused)", nil, nil
+			v := RefreshOutcome(err, true, ex.p.Now())
+			ex.apply(c, v, nil, false)
+			return v, nil, nil
 		}
 		if err == nil {
 			c.Secret = s
 		}
 	}
-	resp, err := ex.send(c)
-	verdict, reason := ex.judge(c, resp, err, false)
-	if verdict == retry {
-		resp.Body.Close()
-		resp, err = ex.send(c)
-		verdict, reason = ex.judge(c, resp, err, true)
+	ans := Answer{Kind: c.Kind}
+	for {
+		resp, err := ex.send(c)
+		ans.Status, ans.Header, ans.Err, ans.ErrorType = 0, nil, err, ""
+		if resp != nil {
+			ans.Status, ans.Header = resp.StatusCode, resp.Header
+			ans.ErrorType = peekErrorType(resp)
+		}
+		if err != nil && ctx.Err() != nil {
+			return Verdict{Request: Next}, nil, err // the client went away
+		}
+		now := ex.p.Now()
+		quota := false
+		if resp != nil {
+			if q := parseQuota(resp.Header); q != nil {
+				ex.p.Pool.SetQuota(c.ID, now, q)
+				quota = true
+			}
+		}
+		v := Decide(ans, now)
+		switch {
+		case v.Account == RefreshAccount && ex.p.Tokens == nil:
+			v = RefreshOutcome(nil, true, now) // nothing can refresh it: the token is refused
+		case v.Account == RefreshAccount:
+			s, rerr := ex.p.Tokens.Refresh(ctx, *c, c.Secret)
+			if rerr == nil {
+				resp.Body.Close()
+				c.Secret, ans.Refreshed = s, true
+				continue
+			}
+			if ctx.Err() != nil {
+				resp.Body.Close()
+				return Verdict{Request: Next}, nil, ctx.Err()
+			}
+			v = RefreshOutcome(rerr, errors.Is(rerr, ErrNeedsLogin), ex.p.Now())
+		case v.Request == Retry:
+			resp.Body.Close()
+			if !sleepCtx(ctx, v.Pause) {
+				return Verdict{Request: Next}, nil, ctx.Err()
+			}
+			ans.Overloaded = true
+			continue
+		}
+		ex.apply(c, v, resp, quota)
+		return v, resp, err
 	}
-	return verdict, reason, resp, err
 }
 
-// judge applies SPEC §4's failover table to one upstream answer.
-func (ex *exchange) judge(c *pool.Candidate, resp *http.Response, err error, refreshed bool) (outcome, string) {
+// apply marks c as the verdict says. An answer that marks nothing but
+// reported the quota, and is not served, is persisted here (Served persists
+// the rest).
+func (ex *exchange) apply(c *pool.Candidate, v Verdict, resp *http.Response, quota bool) {
 	now := ex.p.Now()
-	if err != nil {
-		if ex.r.Context().Err() != nil {
-			return gone, ""
+	switch v.Account {
+	case RateLimitAccount:
+		var limit http.Header
+		if resp != nil {
+			limit = unifiedHeaders(resp.Header)
 		}
-		return next, "upstream unreachable: " + err.Error()
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests:
-		until := rateLimitedUntil(resp.Header, now)
-		ex.p.Pool.RateLimited(c.ID, now, until)
-		return next, "rate limited (429)"
-	case 529:
-		ex.p.Pool.Cooldown(c.ID, now, now.Add(overloadCooldown))
-		return next, "overloaded (529)"
-	case http.StatusUnauthorized, http.StatusForbidden:
-		if c.Kind == account.KindOAuth {
-			if resp.StatusCode == http.StatusForbidden {
-				break
-			}
-			if ex.p.Tokens != nil && !refreshed {
-				s, rerr := ex.p.Tokens.Refresh(ex.r.Context(), *c, c.Secret)
-				if rerr == nil {
-					c.Secret = s
-					return retry, ""
-				}
-				if !errors.Is(rerr, ErrNeedsLogin) {
-					return next, "token refresh failed"
-				}
-			}
-			ex.p.Pool.NeedsLogin(c.ID, now)
-			return next, "needs login (401)"
-		}
+		ex.p.Pool.RateLimited(c.ID, now, v.Until, limit)
+	case NeedsLoginAccount:
 		ex.p.Pool.NeedsLogin(c.ID, now)
-		return next, fmt.Sprintf("API key refused (%d)", resp.StatusCode)
+	case CooldownAccount:
+		ex.p.Pool.Cooldown(c.ID, now, v.Until)
+	default:
+		if quota && v.Request != Serve {
+			ex.p.Pool.Persist(c.ID)
+		}
 	}
-	if u := utilization(resp.Header); u >= 0 {
-		ex.p.Pool.SetUtilization(c.ID, u)
+}
+
+// sleepCtx waits d, or less if ctx ends first (then it reports false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	return serve, ""
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// maxErrorPeek bounds how much of an error body is read before deciding.
+const maxErrorPeek = 64 << 10
+
+// peekErrorType reads the error.type of a JSON error answer (status 400 or
+// more), leaving the body to be read again from its start. Streams and
+// other answers are not touched.
+func peekErrorType(resp *http.Response) string {
+	if resp.StatusCode < 400 || isStream(resp.Header.Get("Content-Type")) ||
+		!strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		return ""
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorPeek))
+	resp.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), Closer: resp.Body}
+	if err != nil {
+		return ""
+	}
+	var e struct {
+		Error struct {
+			Type string `json:"type"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(head, &e) != nil {
+		return ""
+	}
+	return e.Error.Type
+}
+
+type replayBody struct {
+	io.Reader
+	io.Closer
 }
 
 // send makes one upstream attempt with c's credential, or with the client's
@@ -358,7 +448,7 @@ func (p *Proxy) noAccount(now time.Time) (message string, back time.Time) {
 		parts = append(parts, fmt.Sprintf("resume a paused account with `claudeflare accounts resume NAME` (%s)", strings.Join(paused, ", ")))
 	}
 	if len(cooling) > 0 {
-		parts = append(parts, fmt.Sprintf("wait a few seconds for overloaded accounts to cool down (%s)", strings.Join(cooling, ", ")))
+		parts = append(parts, fmt.Sprintf("wait a minute: the token refresh of %s failed and is tried again then", strings.Join(cooling, ", ")))
 	}
 	if len(noCred) > 0 {
 		parts = append(parts, fmt.Sprintf("check the credential store: the credentials of %s could not be read", strings.Join(noCred, ", ")))

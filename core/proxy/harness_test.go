@@ -19,6 +19,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/proxy"
 	"github.com/claudeflare/claudeflare/core/store"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
@@ -40,13 +41,16 @@ type harness struct {
 	proxy  *proxy.Proxy
 	srv    *httptest.Server
 	seq    int
+	// clock is the proxy's and the fake's: real time that a test can move
+	// past a reset.
+	clock testkit.Clock
 }
 
 func newHarness(t *testing.T, upstream string) *harness {
 	t.Helper()
 	h := &harness{t: t, bus: events.NewBus()}
 	if upstream == "" {
-		h.fake = fakeanthropic.New(fakeanthropic.Options{})
+		h.fake = fakeanthropic.New(fakeanthropic.Options{Now: h.clock.Now})
 		t.Cleanup(h.fake.Close)
 		upstream = h.fake.URL
 	}
@@ -68,6 +72,7 @@ func newHarness(t *testing.T, upstream string) *harness {
 	h.pool = pool.New(h.writer, h.bus)
 	h.proxy = proxy.New(proxy.Options{
 		Pool: h.pool, Config: func() config.Config { return *h.cfg.Load() }, Recorder: h.writer, Bus: h.bus,
+		Now: h.clock.Now,
 	})
 	h.srv = httptest.NewServer(h.proxy)
 	t.Cleanup(h.srv.Close)
@@ -78,7 +83,7 @@ func newHarness(t *testing.T, upstream string) *harness {
 func (h *harness) addAccount(name string, kind account.Kind, secret creds.Secret, opts ...func(*account.Account)) *account.Account {
 	h.t.Helper()
 	h.seq++
-	a := account.Account{ID: "id-" + name, Name: name, Kind: kind, CreatedAt: time.Unix(int64(1000+h.seq), 0), Utilization: -1}
+	a := account.Account{ID: "id-" + name, Name: name, Kind: kind, CreatedAt: time.Unix(int64(1000+h.seq), 0)}
 	for _, o := range opts {
 		o(&a)
 	}
@@ -149,13 +154,22 @@ func (h *harness) rows() []store.RequestRow {
 
 func (h *harness) view(name string) pool.View {
 	h.t.Helper()
-	for _, v := range h.pool.Views(time.Now(), h.cfg.Load().SessionDuration()) {
+	for _, v := range h.pool.Views(h.clock.Now(), h.cfg.Load().SessionDuration()) {
 		if v.Name == name {
 			return v
 		}
 	}
 	h.t.Fatalf("no account %q", name)
 	return pool.View{}
+}
+
+// mustServe sends a message that must be answered 200 by account name.
+func (h *harness) mustServe(t *testing.T, name string) {
+	t.Helper()
+	resp, body := h.post(msgBody)
+	if resp.StatusCode != http.StatusOK || served(resp) != name {
+		t.Fatalf("%d from %q (%s), want 200 from %s", resp.StatusCode, served(resp), body, name)
+	}
 }
 
 func served(resp *http.Response) string { return resp.Header.Get(proxy.AccountHeader) }

@@ -111,16 +111,6 @@ func FuzzRateLimitedUntil(f *testing.F) {
 	})
 }
 
-func TestUtilization(t *testing.T) {
-	t.Parallel()
-	if u := utilization(http.Header{"Anthropic-Ratelimit-Unified-5h-Utilization": {"0.42"}}); u != 0.42 {
-		t.Errorf("%v", u)
-	}
-	if u := utilization(http.Header{"Anthropic-Ratelimit-Unified-5h-Utilization": {"x"}}); u != -1 {
-		t.Errorf("%v", u)
-	}
-}
-
 func TestCopyResponseHeader(t *testing.T) {
 	t.Parallel()
 	src := http.Header{

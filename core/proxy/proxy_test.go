@@ -18,6 +18,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/core/proxy"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/internal/testkit"
 )
@@ -183,6 +184,10 @@ func TestStreamBytesUnaltered(t *testing.T) {
 	}
 }
 
+// TestFailoverTable applies SPEC §4's table through the proxy, against the
+// fake answering as Anthropic does: what reaches the client, what happens to
+// the first account, and whether the session moved (a failover) or stayed
+// (a hop).
 func TestFailoverTable(t *testing.T) {
 	t.Parallel()
 	reset := time.Now().Add(42 * time.Minute).Truncate(time.Second)
@@ -190,34 +195,57 @@ func TestFailoverTable(t *testing.T) {
 		name       string
 		kind       account.Kind
 		behavior   fakeanthropic.Behavior
+		quota      *fakeanthropic.Quota // the OAuth login's quota
 		wantServed string
-		wantStatus account.Status
-		wantUntil  time.Time // rate-limit reset, to the second; zero to skip
+		wantStatus int            // what the client sees
+		wantA      account.Status // a afterwards
+		wantActive string         // the account whose session runs afterwards ("" none)
+		wantUntil  time.Time      // a's rate-limit reset, to the second; zero to skip
 		untilNear  time.Duration
+		wantOnA    int // requests the fake saw on a
 	}{
-		{name: "429 with unified reset (oauth)", kind: account.KindOAuth,
-			behavior: fakeanthropic.Behavior{Status: 429, RateLimitReset: reset}, wantServed: "b",
-			wantStatus: account.StatusRateLimited, wantUntil: reset},
-		{name: "429 with retry-after seconds", behavior: fakeanthropic.Behavior{Status: 429, RetryAfter: "120"},
-			wantServed: "b", wantStatus: account.StatusRateLimited, untilNear: 120 * time.Second},
-		{name: "429 with retry-after date", behavior: fakeanthropic.Behavior{Status: 429, RetryAfter: reset.UTC().Format(http.TimeFormat)},
-			wantServed: "b", wantStatus: account.StatusRateLimited, wantUntil: reset},
-		{name: "429 without headers: 60 s", behavior: fakeanthropic.Behavior{Status: 429},
-			wantServed: "b", wantStatus: account.StatusRateLimited, untilNear: 60 * time.Second},
-		{name: "529 overloaded: cooldown", behavior: fakeanthropic.Behavior{Status: 529},
-			wantServed: "b", wantStatus: account.StatusCooldown},
+		// The account is spent: marked, the session moves.
+		{name: "spent five-hour window (oauth)", kind: account.KindOAuth,
+			quota:      &fakeanthropic.Quota{FiveHour: 1.01, SevenDay: 0.69, FiveHourReset: reset},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusRateLimited, wantActive: "b", wantUntil: reset, wantOnA: 1},
+		{name: "429 with retry-after seconds (API key)", behavior: fakeanthropic.Behavior{Status: 429, RetryAfter: "120"},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusRateLimited, wantActive: "b", untilNear: 120 * time.Second, wantOnA: 1},
+		{name: "429 with retry-after date (API key)", behavior: fakeanthropic.Behavior{Status: 429, RetryAfter: reset.UTC().Format(http.TimeFormat)},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusRateLimited, wantActive: "b", wantUntil: reset, wantOnA: 1},
+		{name: "429 with requests remaining 0 only: 60 s (API key)", behavior: fakeanthropic.Behavior{Status: 429},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusRateLimited, wantActive: "b", untilNear: 60 * time.Second, wantOnA: 1},
 		{name: "401 on an API key: needs a new key", behavior: fakeanthropic.Behavior{Status: 401},
-			wantServed: "b", wantStatus: account.StatusNeedsLogin},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusNeedsLogin, wantActive: "b", wantOnA: 1},
 		{name: "403 on an API key: needs a new key", behavior: fakeanthropic.Behavior{Status: 403},
-			wantServed: "b", wantStatus: account.StatusNeedsLogin},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusNeedsLogin, wantActive: "b", wantOnA: 1},
 		{name: "401 on OAuth without refresh: needs login", kind: account.KindOAuth, behavior: fakeanthropic.Behavior{Status: 401},
-			wantServed: "b", wantStatus: account.StatusNeedsLogin},
-		{name: "connection reset: next, no state change", behavior: fakeanthropic.Behavior{ResetConnection: true},
-			wantServed: "b", wantStatus: account.StatusAvailable},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusNeedsLogin, wantActive: "b", wantOnA: 1},
+
+		// About this request only: a hop; nothing marked, no session starts.
+		{name: "request-scoped 429 (oauth)", kind: account.KindOAuth,
+			behavior:   fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusAvailable, wantOnA: 1},
+		{name: "request-scoped 429 (API key)", behavior: fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusAvailable, wantOnA: 1},
+		{name: "entitlement 429 (oauth)", kind: account.KindOAuth,
+			behavior:   fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalEntitlement},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusAvailable, wantOnA: 1},
+		{name: "connection reset", behavior: fakeanthropic.Behavior{ResetConnection: true},
+			wantServed: "b", wantStatus: 200, wantA: account.StatusAvailable, wantOnA: 1},
+
+		// Overload: once more on a, then to the client; b is never asked.
+		{name: "529 twice goes to the client", behavior: fakeanthropic.Behavior{Status: 529},
+			wantServed: "a", wantStatus: 529, wantA: account.StatusActive, wantActive: "a", wantOnA: 2},
+		{name: "529 once is retried on a", behavior: fakeanthropic.Behavior{Status: 529, Times: 1},
+			wantServed: "a", wantStatus: 200, wantA: account.StatusActive, wantActive: "a", wantOnA: 2},
+
+		// Anything else goes to the client.
 		{name: "500 goes to the client", behavior: fakeanthropic.Behavior{Status: 500},
-			wantServed: "a", wantStatus: account.StatusActive},
+			wantServed: "a", wantStatus: 500, wantA: account.StatusActive, wantActive: "a", wantOnA: 1},
 		{name: "400 goes to the client", behavior: fakeanthropic.Behavior{Status: 400},
-			wantServed: "a", wantStatus: account.StatusActive},
+			wantServed: "a", wantStatus: 400, wantA: account.StatusActive, wantActive: "a", wantOnA: 1},
+		{name: "403 on OAuth goes to the client", kind: account.KindOAuth, behavior: fakeanthropic.Behavior{Status: 403},
+			wantServed: "a", wantStatus: 403, wantA: account.StatusActive, wantActive: "a", wantOnA: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,23 +259,20 @@ func TestFailoverTable(t *testing.T) {
 			} else {
 				h.apiKeyAccount("a")
 			}
-			h.apiKeyAccount("b")
+			keyB := h.apiKeyAccount("b")
 			h.fake.SetBehavior(credA, tt.behavior)
+			if tt.quota != nil {
+				h.fake.SetQuota(credA, *tt.quota)
+			}
 			before := time.Now()
 			resp, body := h.post(msgBody)
-			if served(resp) != tt.wantServed {
-				t.Fatalf("served by %q (status %d: %s), want %q", served(resp), resp.StatusCode, body, tt.wantServed)
+			if served(resp) != tt.wantServed || resp.StatusCode != tt.wantStatus {
+				t.Fatalf("served by %q with %d (%s), want %q with %d", served(resp), resp.StatusCode, body, tt.wantServed, tt.wantStatus)
 			}
-			if tt.wantServed == "b" && resp.StatusCode != 200 {
-				t.Errorf("client saw %d after failover: %s", resp.StatusCode, body)
-			}
-			if tt.wantServed == "a" && resp.StatusCode != tt.behavior.Status {
-				t.Errorf("client saw %d, want the upstream's %d", resp.StatusCode, tt.behavior.Status)
+			if va := h.view("a"); va.Status != tt.wantA {
+				t.Errorf("a is %s, want %s", va.Status, tt.wantA)
 			}
 			va := h.view("a")
-			if va.Status != tt.wantStatus {
-				t.Errorf("a is %s, want %s", va.Status, tt.wantStatus)
-			}
 			if !tt.wantUntil.IsZero() && !va.RateLimitedUntil.Equal(tt.wantUntil) {
 				t.Errorf("rate limited until %v, want %v", va.RateLimitedUntil, tt.wantUntil)
 			}
@@ -257,15 +282,73 @@ func TestFailoverTable(t *testing.T) {
 					t.Errorf("rate limited until %v, want about now+%v", va.RateLimitedUntil, tt.untilNear)
 				}
 			}
-			if tt.wantServed == "b" {
-				if vb := h.view("b"); vb.Status != account.StatusActive {
-					t.Errorf("b is %s after failover, want active", vb.Status)
-				}
-				if rows := h.rows(); rows[0].Failovers != 1 || rows[0].AccountName != "b" {
-					t.Errorf("row: failovers %d account %q", rows[0].Failovers, rows[0].AccountName)
+			for _, name := range []string{"a", "b"} {
+				v := h.view(name)
+				if running := !v.SessionExpiresAt.IsZero(); running != (name == tt.wantActive) {
+					t.Errorf("%s's session running: %v, want the session on %q", name, running, tt.wantActive)
 				}
 			}
+			var onA, onB int
+			for _, s := range h.fake.Requests() {
+				switch s.Credential {
+				case credA:
+					onA++
+				case keyB:
+					onB++
+				}
+			}
+			if onA != tt.wantOnA || (tt.wantServed == "a" && onB != 0) {
+				t.Errorf("the fake saw %d requests on a (want %d) and %d on b", onA, tt.wantOnA, onB)
+			}
+			if rows := h.rows(); tt.wantServed == "b" && (rows[0].Failovers != 1 || rows[0].AccountName != "b") {
+				t.Errorf("row: failovers %d account %q", rows[0].Failovers, rows[0].AccountName)
+			}
 		})
+	}
+}
+
+// TestHopLeavesTheSessionWhereItWas: a request-scoped 429 in the middle of
+// a's session sends that one request to b; the next goes to a again, whose
+// session and request count go on.
+func TestHopLeavesTheSessionWhereItWas(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	keyA := h.apiKeyAccount("a")
+	h.apiKeyAccount("b")
+	h.mustServe(t, "a")
+	start := h.view("a").SessionStart
+	h.fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest, Times: 1})
+	h.mustServe(t, "b")
+	h.mustServe(t, "a")
+	va, vb := h.view("a"), h.view("b")
+	if !va.SessionStart.Equal(start) || va.SessionRequests != 2 || va.Status != account.StatusActive {
+		t.Errorf("a: session %v (was %v), %d requests, %s; want the same session, 2 requests, active",
+			va.SessionStart, start, va.SessionRequests, va.Status)
+	}
+	if !vb.SessionStart.IsZero() || vb.TotalRequests != 1 {
+		t.Errorf("b: session start %v, %d requests; a hop starts no session but counts", vb.SessionStart, vb.TotalRequests)
+	}
+}
+
+// TestEveryCandidateRequestScoped: when every account refuses the request
+// itself, the last answer goes to the client as it is, and no account is
+// marked.
+func TestEveryCandidateRequestScoped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	for _, name := range []string{"a", "b"} {
+		h.fake.SetBehavior(h.apiKeyAccount(name), fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest})
+	}
+	resp, body := h.post(msgBody)
+	if resp.StatusCode != 429 || served(resp) != "b" || resp.Header.Get("X-Should-Retry") != "true" ||
+		resp.Header.Get("Retry-After") != "" || !strings.Contains(body, `"message":"Error"`) {
+		t.Fatalf("%d from %q (retry-after %q): %s; want b's own request-scoped 429", resp.StatusCode, served(resp),
+			resp.Header.Get("Retry-After"), body)
+	}
+	for _, name := range []string{"a", "b"} {
+		if v := h.view(name); v.Status != account.StatusAvailable || !v.SessionStart.IsZero() {
+			t.Errorf("%s: %s, session %v; want available, no session", name, v.Status, v.SessionStart)
+		}
 	}
 }
 
@@ -328,22 +411,23 @@ func TestNoAvailableAccountSaysWhatToDo(t *testing.T) {
 }
 
 // TestAllCoolingDownSaysWhenToRetry: with every account cooling down after
-// a 529, the 503 carries retry-after: the seconds to the first cooldown's end.
+// a failed token refresh, the 503 carries retry-after: the seconds to the
+// first cooldown's end.
 func TestAllCoolingDownSaysWhenToRetry(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
-	h.fake.SetBehavior(h.apiKeyAccount("a"), fakeanthropic.Behavior{Status: 529})
-	h.fake.SetBehavior(h.apiKeyAccount("b"), fakeanthropic.Behavior{Status: 529})
-	if resp, _ := h.post(msgBody); resp.StatusCode != 529 {
-		t.Fatalf("first request: %d, want the upstream's 529", resp.StatusCode)
-	}
+	h.apiKeyAccount("a")
+	h.apiKeyAccount("b")
+	now := time.Now()
+	h.pool.Cooldown("id-a", now, now.Add(proxy.RefreshBackoff))
+	h.pool.Cooldown("id-b", now, now.Add(20*time.Second))
 	resp, body := h.post(msgBody)
-	if resp.StatusCode != 503 || !strings.Contains(body, `"api_error"`) || !strings.Contains(body, "cool down") {
-		t.Fatalf("status %d: %s; want 503 saying the accounts cool down", resp.StatusCode, body)
+	if resp.StatusCode != 503 || !strings.Contains(body, `"api_error"`) || !strings.Contains(body, "token refresh") {
+		t.Fatalf("status %d: %s; want 503 saying the refreshes are tried again", resp.StatusCode, body)
 	}
 	ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
-	if err != nil || ra < 1 || ra > 30 {
-		t.Errorf("Retry-After %q, want 1…30 (seconds to the end of a 30 s cooldown)", resp.Header.Get("Retry-After"))
+	if err != nil || ra < 19 || ra > 20 {
+		t.Errorf("Retry-After %q, want 20 (seconds to the end of b's cooldown)", resp.Header.Get("Retry-After"))
 	}
 }
 
@@ -365,21 +449,17 @@ func TestSessionStickinessAndNoHopBack(t *testing.T) {
 	h := newHarness(t, "")
 	keyA := h.apiKeyAccount("a")
 	h.apiKeyAccount("b")
-	for i := range 3 {
-		if resp, _ := h.post(msgBody); served(resp) != "a" {
-			t.Fatalf("request %d served by %q, want a", i, served(resp))
-		}
+	for range 3 {
+		h.mustServe(t, "a")
 	}
-	h.fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: 529})
-	if resp, _ := h.post(msgBody); served(resp) != "b" {
-		t.Fatalf("after a's 529 served by %q, want b", served(resp))
+	h.fake.SetBehavior(keyA, fakeanthropic.Behavior{Status: 429, RetryAfter: "60", Times: 1})
+	h.mustServe(t, "b")
+	h.clock.Advance(61 * time.Second) // a's limit has passed…
+	if v := h.view("a"); v.Status != account.StatusAvailable {
+		t.Fatalf("a is %s after its reset, want available", v.Status)
 	}
-	h.fake.SetBehavior(keyA, fakeanthropic.Behavior{})
-	h.pool.Cooldown("id-a", time.Now(), time.Now()) // a recovers now
-	for i := range 3 {
-		if resp, _ := h.post(msgBody); served(resp) != "b" {
-			t.Fatalf("request %d after recovery served by %q: a recovered account must not take traffic back mid-session", i, served(resp))
-		}
+	for range 3 {
+		h.mustServe(t, "b") // …but a recovered account does not take traffic back mid-session
 	}
 	if v := h.view("b"); v.SessionRequests != 4 {
 		t.Errorf("b's session requests %d, want 4", v.SessionRequests)
@@ -485,5 +565,116 @@ func TestUpstreamCutMidStreamCutsTheClient(t *testing.T) {
 	rows := h.rows()
 	if len(rows) != 1 || !strings.Contains(rows[0].Error, "upstream stream broke") {
 		t.Fatalf("rows %+v", rows)
+	}
+}
+
+// TestExhaustionAnswerCarriesTheLimitHeaders: with every account spent, the
+// proxy's 429 carries the anthropic-ratelimit-unified-* headers of the
+// account that resets first, as its own 429 carried them, with an honest
+// retry-after, so that Claude Code names the limit and its reset. Once every
+// account is known to be limited, nothing goes upstream.
+func TestExhaustionAnswerCarriesTheLimitHeaders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	now := h.clock.Now()
+	weekly, fiveHour := now.Add(50*time.Hour).Truncate(time.Second), now.Add(2*time.Hour).Truncate(time.Second)
+	for _, a := range []struct {
+		name  string
+		quota fakeanthropic.Quota
+	}{
+		{"a", fakeanthropic.Quota{FiveHour: 0.4, SevenDay: 1.0, SevenDayReset: weekly}},
+		{"b", fakeanthropic.Quota{FiveHour: 1.01, SevenDay: 0.69, FiveHourReset: fiveHour}},
+	} {
+		tok := "sk-ant-oat01-" + a.name
+		h.fake.AddOAuthToken(tok, now.Add(100*time.Hour))
+		h.fake.SetQuota(tok, a.quota)
+		h.addAccount(a.name, account.KindOAuth, creds.Secret{AccessToken: tok})
+	}
+	var upstreamB http.Header
+	for round := range 2 { // first: both tried; second: none is asked
+		resp, body := h.post(msgBody)
+		if resp.StatusCode != 429 || !strings.Contains(body, `"rate_limit_error"`) || served(resp) != "none" {
+			t.Fatalf("round %d: %d from %q: %s", round, resp.StatusCode, served(resp), body)
+		}
+		if round == 0 {
+			seen := h.fake.Requests()
+			if len(seen) != 2 {
+				t.Fatalf("upstream saw %d requests, want 2", len(seen))
+			}
+		}
+		checks := map[string]string{
+			"Anthropic-Ratelimit-Unified-Status":               "rejected",
+			"Anthropic-Ratelimit-Unified-Reset":                strconv.FormatInt(fiveHour.Unix(), 10),
+			"Anthropic-Ratelimit-Unified-Representative-Claim": "five_hour",
+			"Anthropic-Ratelimit-Unified-5h-Status":            "rejected",
+			"Anthropic-Ratelimit-Unified-5h-Utilization":       "1.01",
+			"Anthropic-Ratelimit-Unified-7d-Utilization":       "0.69",
+			"Anthropic-Ratelimit-Unified-Overage-Status":       "rejected",
+		}
+		for k, want := range checks {
+			if got := resp.Header.Get(k); got != want {
+				t.Errorf("round %d: %s = %q, want b's own %q", round, k, got, want)
+			}
+		}
+		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if wait := fiveHour.Sub(h.clock.Now()).Seconds(); float64(ra) < wait-2 || float64(ra) > wait+2 {
+			t.Errorf("round %d: retry-after %d, want about %.0f (b's reset)", round, ra, wait)
+		}
+		if !strings.Contains(body, fiveHour.UTC().Format(time.RFC3339)) {
+			t.Errorf("round %d: body %s does not name the earliest reset", round, body)
+		}
+		upstreamB = resp.Header
+	}
+	if n := len(h.fake.Requests()); n != 2 {
+		t.Errorf("upstream saw %d requests, want 2 (none once all are limited)", n)
+	}
+	// The headers survive a restart: a new pool loaded from the database.
+	h.writer.Flush(context.Background())
+	list, err := h.db.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Name == "b" && (a.LimitHeaders.Get("Anthropic-Ratelimit-Unified-Reset") != upstreamB.Get("Anthropic-Ratelimit-Unified-Reset") ||
+			!a.RateLimitedUntil.Equal(fiveHour)) {
+			t.Errorf("b as stored: limited until %v, headers %v", a.RateLimitedUntil, a.LimitHeaders)
+		}
+		if a.Name == "a" && a.Quota[account.WindowSevenDay].Utilization != 1.0 {
+			t.Errorf("a's quota as stored: %v", a.Quota)
+		}
+	}
+}
+
+// TestCompressedUpstreamAnswer: Anthropic compresses answers for clients
+// that accept gzip. Whatever the client asks, the proxy reads the usage of a
+// compressed answer and the client gets a body it can read.
+func TestCompressedUpstreamAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.apiKeyAccount("a")
+	for _, accept := range []string{"", "gzip, deflate, br"} {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/v1/messages", strings.NewReader(msgBody))
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), fakeanthropic.ReplyText) {
+			t.Fatalf("accept %q: %d, encoding %q, body %q", accept, resp.StatusCode, resp.Header.Get("Content-Encoding"), body)
+		}
+	}
+	seen := h.fake.Requests()
+	if len(seen) != 2 || !strings.Contains(seen[0].Header.Get("Accept-Encoding"), "gzip") {
+		t.Fatalf("upstream requests %d, accept-encoding %q: the fake must have been asked for gzip", len(seen), seen[0].Header.Get("Accept-Encoding"))
+	}
+	for _, row := range h.rows() {
+		if row.OutputTokens != fakeanthropic.OutputTokens || row.CacheReadTokens != fakeanthropic.CacheReadInputTokens {
+			t.Errorf("row usage %+v: the usage of a compressed answer was not read", row)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ var (
 
 const accountColumns = `id, name, kind, mode, priority, paused, created_at, cred_version, needs_login,
 	rate_limited_until, cooldown_until, session_start, session_requests, total_requests, last_used,
-	token_expires_at, utilization`
+	token_expires_at, quota, limit_headers`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -34,11 +35,13 @@ func scanAccount(s scanner) (account.Account, error) {
 	var a account.Account
 	var kind string
 	var created, rlu, cdu, ss, lu, tea int64
+	var quota, limitHeaders string
 	err := s.Scan(&a.ID, &a.Name, &kind, &a.Mode, &a.Priority, &a.Paused, &created, &a.CredVersion, &a.NeedsLogin,
-		&rlu, &cdu, &ss, &a.SessionRequests, &a.TotalRequests, &lu, &tea, &a.Utilization)
+		&rlu, &cdu, &ss, &a.SessionRequests, &a.TotalRequests, &lu, &tea, &quota, &limitHeaders)
 	if err != nil {
 		return account.Account{}, err
 	}
+	a.Quota, a.LimitHeaders = decodeQuota(quota), decodeHeaders(limitHeaders)
 	a.Kind = account.Kind(kind)
 	a.CreatedAt, a.RateLimitedUntil, a.CooldownUntil = fromMillis(created), fromMillis(rlu), fromMillis(cdu)
 	a.SessionStart, a.LastUsed, a.TokenExpiresAt = fromMillis(ss), fromMillis(lu), fromMillis(tea)
@@ -91,10 +94,10 @@ func (db *DB) InsertAccount(ctx context.Context, a account.Account) error {
 		a.CreatedAt = time.Now()
 	}
 	_, err := db.w.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Name, string(a.Kind), a.Mode, a.Priority, a.Paused, millis(a.CreatedAt), a.CredVersion, a.NeedsLogin,
 		millis(a.RateLimitedUntil), millis(a.CooldownUntil), millis(a.SessionStart), a.SessionRequests, a.TotalRequests,
-		millis(a.LastUsed), millis(a.TokenExpiresAt), a.Utilization)
+		millis(a.LastUsed), millis(a.TokenExpiresAt), encodeQuota(a.Quota), encodeHeaders(a.LimitHeaders))
 	if err != nil {
 		return fmt.Errorf("adding account %q: %w", a.Name, accountError(err, a.Name))
 	}
@@ -230,18 +233,19 @@ type AccountState struct {
 	TokenExpiresAt   time.Time
 	SessionRequests  int64
 	TotalRequests    int64
-	NeedsLogin       bool    // a change bumps SettingsVersion
-	Utilization      float64 // 0..1, or -1 when unknown
+	NeedsLogin       bool // a change bumps SettingsVersion
+	Quota            account.Quota
+	LimitHeaders     http.Header
 }
 
 func (AccountState) isRecord() {}
 
 const accountStateSQL = `UPDATE accounts SET session_start = ?, rate_limited_until = ?, cooldown_until = ?,
-	last_used = ?, token_expires_at = ?, session_requests = ?, total_requests = ?, needs_login = ?, utilization = ?
-	WHERE id = ?`
+	last_used = ?, token_expires_at = ?, session_requests = ?, total_requests = ?, needs_login = ?, quota = ?,
+	limit_headers = ? WHERE id = ?`
 
 func accountStateArgs(s *AccountState) []any {
 	return []any{millis(s.SessionStart), millis(s.RateLimitedUntil), millis(s.CooldownUntil),
-		millis(s.LastUsed), millis(s.TokenExpiresAt), s.SessionRequests, s.TotalRequests, s.NeedsLogin, s.Utilization,
-		s.ID}
+		millis(s.LastUsed), millis(s.TokenExpiresAt), s.SessionRequests, s.TotalRequests, s.NeedsLogin,
+		encodeQuota(s.Quota), encodeHeaders(s.LimitHeaders), s.ID}
 }

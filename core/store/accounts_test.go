@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"testing"
 	"time"
@@ -48,7 +49,13 @@ func TestAccountRoundTripAndOrder(t *testing.T) {
 		CreatedAt: base, CredVersion: 3, NeedsLogin: true,
 		RateLimitedUntil: base.Add(time.Hour), CooldownUntil: base.Add(30 * time.Second),
 		SessionStart: base.Add(-time.Hour), SessionRequests: 7, TotalRequests: 99,
-		LastUsed: base.Add(-time.Minute), TokenExpiresAt: base.Add(8 * time.Hour), Utilization: 0.42,
+		LastUsed: base.Add(-time.Minute), TokenExpiresAt: base.Add(8 * time.Hour),
+		Quota: account.Quota{
+			account.WindowFiveHour: {Utilization: 0.42, ResetsAt: base.Add(2 * time.Hour), Status: "allowed", Announced: 0},
+			account.WindowSevenDay: {Utilization: 0.97, ResetsAt: base.Add(72 * time.Hour), Status: "allowed_warning", Announced: 0.95},
+			"7d_oi":                {Utilization: 0.63, Status: "allowed"},
+		},
+		LimitHeaders: http.Header{"Anthropic-Ratelimit-Unified-Status": {"rejected"}, "Anthropic-Ratelimit-Unified-Reset": {"1795651200"}},
 	}
 	for _, a := range []account.Account{
 		testAccount("id-c", "c", 0, base.Add(2*time.Second)),
@@ -74,7 +81,7 @@ func TestAccountRoundTripAndOrder(t *testing.T) {
 	}
 	// Zero times stay zero.
 	a, _ := db.AccountByName(ctx, "a")
-	if !a.SessionStart.IsZero() || !a.RateLimitedUntil.IsZero() || !a.TokenExpiresAt.IsZero() || a.Utilization != -1 {
+	if !a.SessionStart.IsZero() || !a.RateLimitedUntil.IsZero() || !a.TokenExpiresAt.IsZero() || a.Quota != nil || a.LimitHeaders != nil {
 		t.Errorf("fresh account %+v", a)
 	}
 }
@@ -251,7 +258,8 @@ func TestSettingsVersion(t *testing.T) {
 	update := func(s AccountSettings) func() error {
 		return func() error { _, err := db.UpdateAccountSettings(ctx, "id-1", s); return err }
 	}
-	state := AccountState{ID: "id-1", SessionStart: base, LastUsed: base, SessionRequests: 1, TotalRequests: 1, Utilization: 0.1}
+	state := AccountState{ID: "id-1", SessionStart: base, LastUsed: base, SessionRequests: 1, TotalRequests: 1,
+		Quota: account.Quota{account.WindowFiveHour: {Utilization: 0.1}}}
 	steps := []struct {
 		name  string
 		do    func() error
@@ -323,8 +331,10 @@ func TestAccountStateRoundTrip(t *testing.T) {
 	}{
 		{"everything set", AccountState{ID: "id-1", SessionStart: base, RateLimitedUntil: base.Add(time.Hour),
 			CooldownUntil: base.Add(30 * time.Second), LastUsed: base.Add(time.Minute), TokenExpiresAt: base.Add(8 * time.Hour),
-			SessionRequests: 12, TotalRequests: 345, NeedsLogin: true, Utilization: 0.875}},
-		{"zero times clear earlier ones", AccountState{ID: "id-1", Utilization: -1}},
+			SessionRequests: 12, TotalRequests: 345, NeedsLogin: true,
+			Quota:        account.Quota{account.WindowFiveHour: {Utilization: 0.875, ResetsAt: base.Add(time.Hour), Status: "allowed_warning", Announced: 0.8}},
+			LimitHeaders: http.Header{"Anthropic-Ratelimit-Unified-Representative-Claim": {"five_hour"}}}},
+		{"zero times clear earlier ones", AccountState{ID: "id-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,6 +345,7 @@ func TestAccountStateRoundTrip(t *testing.T) {
 			seeded.Paused, seeded.CredVersion = true, 2
 			seeded.SessionStart, seeded.RateLimitedUntil, seeded.CooldownUntil = base, base, base
 			seeded.LastUsed, seeded.TokenExpiresAt, seeded.TotalRequests = base, base, 5
+			seeded.Quota = account.Quota{account.WindowFiveHour: {Utilization: 0.5, Status: "allowed"}}
 			if err := db.InsertAccount(ctx, seeded); err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +360,8 @@ func TestAccountStateRoundTrip(t *testing.T) {
 			want := seeded // settings untouched
 			want.SessionStart, want.RateLimitedUntil, want.CooldownUntil = s.SessionStart, s.RateLimitedUntil, s.CooldownUntil
 			want.LastUsed, want.TokenExpiresAt = s.LastUsed, s.TokenExpiresAt
-			want.SessionRequests, want.TotalRequests, want.NeedsLogin, want.Utilization = s.SessionRequests, s.TotalRequests, s.NeedsLogin, s.Utilization
+			want.SessionRequests, want.TotalRequests, want.NeedsLogin = s.SessionRequests, s.TotalRequests, s.NeedsLogin
+			want.Quota, want.LimitHeaders = s.Quota, s.LimitHeaders
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got\n %+v\nwant %+v", got, want)
 			}

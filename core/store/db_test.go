@@ -155,5 +155,5 @@ func TestCloseThenUseFails(t *testing.T) {
 
 func testAccount(id, name string, priority int, created time.Time) account.Account {
 	return account.Account{ID: id, Name: name, Kind: account.KindOAuth, Mode: "claude", Priority: priority,
-		CreatedAt: created, Utilization: -1}
+		CreatedAt: created}
 }

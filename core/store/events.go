@@ -11,7 +11,8 @@ import (
 const (
 	EventRateLimited    = "rate_limited"    // Until: when the limit resets
 	EventCooldown       = "cooldown"        // Until: when the cooldown ends
-	EventFailover       = "failover"        // the account failed and the next candidate was tried
+	EventFailover       = "failover"        // the account itself could not serve: the next candidate was tried and the session moved
+	EventHop            = "hop"             // the answer was about this request only: the next candidate was tried, the session stayed
 	EventSessionStarted = "session_started" // Detail: why
 	EventSessionEnded   = "session_ended"
 	EventNeedsLogin     = "needs_login"

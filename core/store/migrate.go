@@ -95,6 +95,13 @@ CREATE INDEX events_at ON events (at);
 `,
 	// 2: the stats rollups and the session history (stats_schema.go).
 	migrationStats,
+	// 3: every quota window of an account, and the unified headers of the
+	// 429 that last limited it (both JSON; quota.go). The utilization
+	// column of version 1 is no longer read.
+	`
+ALTER TABLE accounts ADD COLUMN quota TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN limit_headers TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the database up to len(list). Each step re-reads the

@@ -50,7 +50,7 @@ func TestWriteRecordForms(t *testing.T) {
 		RequestRow{ID: "val", Start: base.Add(1)},
 		nilRow,
 		nil,
-		&AccountState{ID: "id-1", TotalRequests: 3, Utilization: -1},
+		&AccountState{ID: "id-1", TotalRequests: 3},
 		&Event{At: base, Kind: EventNeedsLogin},
 		(*Event)(nil),
 		(*AccountState)(nil),

@@ -20,8 +20,11 @@ const Name = "session"
 //  1. Among available accounts with an unexpired session, the one whose
 //     session started last comes first.
 //  2. Otherwise the available account with the lowest priority number comes
-//     first; among equal priorities the one whose last session started longest
-//     ago (never used first, then creation order), so equal accounts take turns.
+//     first; among equal priorities an account with room comes before a
+//     nearly spent one (a quota window at 95 % or more, not yet reset: a
+//     session started there would soon end in a forced switch), then the one
+//     whose last session started longest ago (never used first, then
+//     creation order), so equal accounts take turns.
 //  3. The other available accounts follow by priority, then creation.
 //
 // Unavailable accounts are never returned; an empty result means none can serve.
@@ -49,7 +52,7 @@ func Select(accounts []*account.Account, now time.Time, sessionDuration time.Dur
 			if a.Priority != avail[0].Priority {
 				break
 			}
-			if startedEarlier(a, avail[first]) {
+			if startsBefore(a, avail[first], now) {
 				first = i + 1
 			}
 		}
@@ -81,6 +84,16 @@ func inOrder(a, b *account.Account) bool {
 		return a.CreatedAt.Before(b.CreatedAt)
 	}
 	return a.ID < b.ID
+}
+
+// startsBefore: of two accounts of equal priority, which should start the
+// next session: one with room before a nearly spent one, then the one whose
+// last session started earlier.
+func startsBefore(a, b *account.Account, now time.Time) bool {
+	if as, bs := a.Quota.NearlySpent(now), b.Quota.NearlySpent(now); as != bs {
+		return bs
+	}
+	return startedEarlier(a, b)
 }
 
 // startedEarlier: never used sorts before used; otherwise the older session start.

@@ -30,6 +30,11 @@ func needsLogin(a *account.Account) { a.NeedsLogin = true }
 func limitedFor(d time.Duration) func(*account.Account) {
 	return func(a *account.Account) { a.RateLimitedUntil = t0.Add(d) }
 }
+func used(u float64, resetIn time.Duration) func(*account.Account) {
+	return func(a *account.Account) {
+		a.Quota = account.Quota{account.WindowFiveHour: {Utilization: u, ResetsAt: t0.Add(resetIn)}}
+	}
+}
 func coolingFor(d time.Duration) func(*account.Account) {
 	return func(a *account.Account) { a.CooldownUntil = t0.Add(d) }
 }
@@ -94,6 +99,27 @@ func TestSelect(t *testing.T) {
 		{name: "shorter duration expires sessions at once", duration: time.Hour, accounts: []*account.Account{
 			acct("a", 0, session(2*time.Hour)), acct("b", 1, session(90*time.Minute)),
 		}, want: "a,b", newSess: true},
+		{name: "rule 2: room before nearly spent among equal priorities", accounts: []*account.Account{
+			acct("a", 0, used(0.96, time.Hour)), acct("b", 1, session(6*time.Hour), used(0.5, time.Hour)),
+		}, want: "b,a", newSess: true},
+		{name: "rule 2: nearly spent at exactly 95 %", accounts: []*account.Account{
+			acct("a", 0, used(0.95, time.Hour)), acct("b", 1, session(6*time.Hour)),
+		}, want: "b,a", newSess: true},
+		{name: "rule 2: 94 % still has room: turns as usual", accounts: []*account.Account{
+			acct("a", 0, used(0.94, time.Hour)), acct("b", 1, session(6*time.Hour)),
+		}, want: "a,b", newSess: true},
+		{name: "rule 2: a nearly spent window that has reset counts as room", accounts: []*account.Account{
+			acct("a", 0, used(0.99, -time.Minute)), acct("b", 1, session(6*time.Hour)),
+		}, want: "a,b", newSess: true},
+		{name: "rule 2: nearly spent does not cross priorities", accounts: []*account.Account{
+			acct("a", 0, used(0.99, time.Hour)), acct("b", 1, prio(1)),
+		}, want: "a,b", newSess: true},
+		{name: "rule 2: all nearly spent: turns as usual", accounts: []*account.Account{
+			acct("a", 0, session(6*time.Hour), used(0.97, time.Hour)), acct("b", 1, used(0.99, time.Hour)),
+		}, want: "b,a", newSess: true},
+		{name: "rule 1: a nearly spent account keeps its running session", accounts: []*account.Account{
+			acct("a", 0, session(time.Hour), used(0.99, time.Hour)), acct("b", 1),
+		}, want: "a,b"},
 		{name: "equal creation time falls back to id", accounts: []*account.Account{
 			acct("z", 0), acct("y", 0),
 		}, want: "y,z", newSess: true},

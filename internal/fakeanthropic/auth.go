@@ -60,7 +60,7 @@ func (s *Server) ExpireAccessToken(access string) bool {
 	defer s.mu.Unlock()
 	at, ok := s.access[access]
 	if ok {
-		at.expires = time.Now().Add(-time.Second)
+		at.expires = s.now().Add(-time.Second)
 	}
 	return ok
 }
@@ -110,7 +110,7 @@ func (s *Server) checkAccessToken(tok string) *apiError {
 	switch {
 	case at == nil:
 		return newAPIError(http.StatusUnauthorized, MsgInvalidBearer)
-	case !time.Now().Before(at.expires):
+	case !s.now().Before(at.expires):
 		return newAPIError(http.StatusUnauthorized, MsgTokenExpired)
 	}
 	return nil

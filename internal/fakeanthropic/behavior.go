@@ -19,6 +19,9 @@ type Behavior struct {
 	Status int
 	// Message replaces the default message of the Status error.
 	Message string
+	// Refusal says what a Status 429 is about: "" (the default) a spent window or, on API-key
+	// traffic, a spent limit; RefusalRequest or RefusalEntitlement one request only.
+	Refusal string
 
 	// RateLimitReset is the reset time of the limited window. On OAuth traffic it is sent as
 	// anthropic-ratelimit-unified-reset and -unified-5h-reset (or -7d-reset, see Claim); on
@@ -56,6 +59,26 @@ type Behavior struct {
 	// Times limits the behaviour to the next Times requests with this credential, after which
 	// answers are normal again. 0 keeps it until it is replaced.
 	Times int
+}
+
+// What a 429 is about (Behavior.Refusal), as Anthropic's answers tell.
+const (
+	// RefusalRequest is a request-scoped 429: only x-should-retry: true and x-robots-tag, the
+	// body's message "Error", no rate-limit header and no retry-after. The same account serves
+	// the next request. Claude Code calls it "Server is temporarily limiting requests (not your
+	// usage limit)".
+	RefusalRequest = "request"
+	// RefusalEntitlement is a 429 for a feature the plan lacks ("Extra usage is required for long
+	// context requests."): the unified headers report the windows as allowed, x-should-retry is
+	// false.
+	RefusalEntitlement = "entitlement"
+)
+
+// MsgEntitlement is the message of a RefusalEntitlement 429.
+const MsgEntitlement = "Extra usage is required for long context requests."
+
+func (b Behavior) entitlement() bool {
+	return b.Status == http.StatusTooManyRequests && b.Refusal == RefusalEntitlement
 }
 
 // SetBehavior sets how requests made with credential (an API key or an access token) are
@@ -103,16 +126,34 @@ func (s *Server) applyBehavior(w http.ResponseWriter, r *http.Request, cred cred
 	case b.HangBeforeHeaders:
 		s.wait(r.Context())
 		return true
+	case b.Status == http.StatusTooManyRequests && b.Refusal == RefusalRequest:
+		w.Header().Set("x-robots-tag", "none")
+		writeAPIError(w, newAPIError(b.Status, orDefault(b.Message, "Error")))
+		return true
+	case b.entitlement():
+		s.setRateLimitHeaders(w.Header(), cred, b, b.Status)
+		w.Header().Del("retry-after")
+		w.Header().Set("x-should-retry", "false")
+		writeAPIError(w, newAPIError(b.Status, orDefault(b.Message, MsgEntitlement)))
+		return true
+	case b.Status >= 500:
+		// Overloads and server errors come from Anthropic's side, with no quota headers (the
+		// captured 529 carries only x-should-retry).
+		writeAPIError(w, newAPIError(b.Status, orDefault(b.Message, defaultMessage(b.Status))))
+		return true
 	case b.Status != 0 && (b.Status < 200 || b.Status > 299):
 		s.setRateLimitHeaders(w.Header(), cred, b, b.Status)
-		msg := b.Message
-		if msg == "" {
-			msg = defaultMessage(b.Status)
-		}
-		writeAPIError(w, newAPIError(b.Status, msg))
+		writeAPIError(w, newAPIError(b.Status, orDefault(b.Message, defaultMessage(b.Status))))
 		return true
 	}
 	return false
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // abortConnection takes the connection from net/http, flushing what was written, and closes

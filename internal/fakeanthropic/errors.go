@@ -1,8 +1,11 @@
 package fakeanthropic
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // apiError is an error answer of the Messages API.
@@ -82,20 +85,33 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 	b.Error.Type = e.Type
 	b.Error.Message = e.Message
 	b.RequestID = w.Header().Get("request-id")
-	if e.Status == http.StatusTooManyRequests || e.Status >= 500 {
+	if (e.Status == http.StatusTooManyRequests || e.Status >= 500) && w.Header().Get("x-should-retry") == "" {
 		w.Header().Set("x-should-retry", "true")
 	}
 	writeJSON(w, e.Status, b)
 }
 
-// writeJSON answers with v encoded as JSON.
+// writeJSON answers with v encoded as JSON, gzip-compressed when the client accepts it (as
+// Anthropic's servers do; streams are never compressed).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, "fakeanthropic: encoding answer: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	data = append(data, '\n')
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if rw, ok := w.(*recorder); ok && rw.gzip {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		data = buf.Bytes()
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(data)
 }

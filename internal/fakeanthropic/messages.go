@@ -125,9 +125,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (credential, Beha
 		return credential{}, Behavior{}, false
 	}
 	b := s.takeBehavior(cred.value)
-	if s.applyBehavior(w, r, cred, b) {
+	if s.applyBehavior(w, r, cred, b) || s.refuseSpent(w, cred) {
 		return credential{}, Behavior{}, false
 	}
+	s.chargeQuota(cred.value)
 	s.setRateLimitHeaders(w.Header(), cred, b, http.StatusOK)
 	return cred, b, true
 }

@@ -116,7 +116,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, _ []byt
 	code := randomToken(32)
 	if !deny {
 		s.codes[code] = &authCode{challenge: challenge, redirectURI: redirectURI, state: state,
-			grant: s.newGrantLocked(scope), expires: time.Now().Add(CodeTTL)}
+			grant: s.newGrantLocked(scope), expires: s.now().Add(CodeTTL)}
 	}
 	s.mu.Unlock()
 	switch {

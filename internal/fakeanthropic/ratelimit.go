@@ -37,9 +37,9 @@ type keyWindow struct {
 // OAuth traffic, request and token headers on API-key traffic, and retry-after on a 429.
 func (s *Server) setRateLimitHeaders(h http.Header, cred credential, b Behavior, status int) {
 	limited := status == http.StatusTooManyRequests
-	now := time.Now()
+	now := s.now()
 	if cred.oauth {
-		s.unifiedHeaders(h, b, limited, now)
+		s.unifiedHeaders(h, cred, b, limited, now)
 	} else {
 		s.apiKeyHeaders(h, cred.value, b, limited, now)
 	}
@@ -48,46 +48,76 @@ func (s *Server) setRateLimitHeaders(h http.Header, cred credential, b Behavior,
 	}
 }
 
-func (s *Server) unifiedHeaders(h http.Header, b Behavior, limited bool, now time.Time) {
+// unifiedWindow is one window as the unified headers report it.
+type unifiedWindow struct {
+	key    string // 5h, 7d, 7d_oi…
+	status string
+	reset  time.Time
+	util   float64
+}
+
+func (s *Server) unifiedHeaders(h http.Header, cred credential, b Behavior, limited bool, now time.Time) {
 	const p = "anthropic-ratelimit-unified-"
-	claim, claimKey := "five_hour", "5h"
+	five := &unifiedWindow{key: "5h", reset: nextReset(s.started, now, fiveHours), util: b.Utilization}
+	seven := &unifiedWindow{key: "7d", reset: nextReset(s.started, now, sevenDays), util: b.Utilization7d}
+	var extra []*unifiedWindow
+	s.mu.Lock()
+	if q := s.quotaLocked(cred.value, now); q != nil {
+		// The login's quota, set by the test, tells the figures.
+		five.util, seven.util = q.FiveHour, q.SevenDay
+		if !q.FiveHourReset.IsZero() {
+			five.reset = q.FiveHourReset
+		}
+		if !q.SevenDayReset.IsZero() {
+			seven.reset = q.SevenDayReset
+		}
+		for _, x := range q.Extra {
+			extra = append(extra, &unifiedWindow{key: x.Name, reset: x.Reset, util: x.Utilization})
+		}
+	}
+	s.mu.Unlock()
+	claim, cw := "five_hour", five
 	if b.Claim == "seven_day" {
-		claim, claimKey = "seven_day", "7d"
+		claim, cw = "seven_day", seven
 	}
-	type window struct {
-		status string
-		reset  time.Time
-		util   float64
-	}
-	windows := map[string]*window{
-		"5h": {utilStatus(b.Utilization), nextReset(s.started, now, fiveHours), b.Utilization},
-		"7d": {utilStatus(b.Utilization7d), nextReset(s.started, now, sevenDays), b.Utilization7d},
-	}
-	cw := windows[claimKey]
 	if !b.RateLimitReset.IsZero() {
 		cw.reset = b.RateLimitReset
-	} else if limited {
+	} else if limited && !b.entitlement() {
 		cw.reset = time.Time{} // no reset header: the client must use retry-after
 	}
+	windows := append([]*unifiedWindow{five, seven}, extra...)
 	overall := "allowed"
-	if windows["5h"].status == "allowed_warning" || windows["7d"].status == "allowed_warning" {
-		overall = "allowed_warning"
+	for _, w := range windows {
+		w.status = utilStatus(w.util)
+		if w.status == "allowed_warning" {
+			overall = "allowed_warning"
+		}
 	}
-	if limited {
+	if limited && !b.entitlement() {
 		cw.status, overall = "rejected", "rejected"
+		cw.util = max(cw.util, 1)
+		h.Set(p+cw.key+"-surpassed-threshold", "1.0")
+	}
+	if b.entitlement() {
+		// A feature the plan lacks: the windows are fine.
+		overall = "allowed"
 	}
 	h.Set(p+"status", overall)
 	if !cw.reset.IsZero() {
 		h.Set(p+"reset", unix(cw.reset))
 	}
-	h.Set(p+"representative-claim", claim)
-	for _, k := range []string{"5h", "7d"} {
-		w := windows[k]
-		h.Set(p+k+"-status", w.status)
+	if !b.entitlement() {
+		h.Set(p+"representative-claim", claim)
+	}
+	for _, w := range windows {
+		h.Set(p+w.key+"-status", w.status)
 		if !w.reset.IsZero() {
-			h.Set(p+k+"-reset", unix(w.reset))
+			h.Set(p+w.key+"-reset", unix(w.reset))
 		}
-		h.Set(p+k+"-utilization", strconv.FormatFloat(w.util, 'f', -1, 64))
+		h.Set(p+w.key+"-utilization", strconv.FormatFloat(w.util, 'f', -1, 64))
+	}
+	if b.entitlement() {
+		return // the captured entitlement answer carries no fallback or overage headers
 	}
 	h.Set(p+"fallback-percentage", FallbackPercentage)
 	h.Set(p+"overage-status", "rejected")
@@ -106,6 +136,9 @@ func (s *Server) apiKeyHeaders(h http.Header, key string, b Behavior, limited bo
 	s.mu.Unlock()
 
 	tokens, inTokens, outTokens := APIKeyTokensLimit, APIKeyTokensLimit, APIKeyOutputTokensLimit
+	if b.entitlement() {
+		limited = false // only the request is refused
+	}
 	if !b.RateLimitReset.IsZero() {
 		reset = b.RateLimitReset
 	}

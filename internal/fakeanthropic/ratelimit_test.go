@@ -42,7 +42,7 @@ func TestUnifiedHeaders(t *testing.T) {
 			p + "representative-claim": "seven_day", p + "7d-status": "rejected", p + "5h-status": "allowed",
 			p + "reset": unix(reset), p + "7d-reset": unix(reset),
 		}},
-		{"overloaded keeps allowed", Behavior{Status: 529}, map[string]string{p + "status": "allowed"}},
+		{"overloaded carries no quota", Behavior{Status: 529}, map[string]string{p + "status": "", "x-should-retry": "true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

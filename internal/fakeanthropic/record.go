@@ -104,6 +104,21 @@ type recorder struct {
 	s     *Server
 	seen  *Seen
 	wrote bool
+	gzip  bool // the client accepts gzip: whole JSON answers are compressed (writeJSON)
+}
+
+// acceptsGzip reports whether a request's Accept-Encoding allows gzip, as Anthropic's servers
+// read it (Go's transport sends "gzip" by itself when its caller sets no Accept-Encoding).
+func acceptsGzip(h http.Header) bool {
+	for _, v := range h.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (rw *recorder) WriteHeader(code int) {

@@ -39,6 +39,9 @@ type Options struct {
 	// RequireAnthropicVersion makes API requests without an anthropic-version header fail with
 	// 400 invalid_request_error, as the real API does. Off by default.
 	RequireAnthropicVersion bool
+	// Now is the fake's clock: quota windows, resets and token expiry follow it. Default
+	// time.Now; a test that simulates a day gives the proxy and the fake the same clock.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +56,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }
@@ -78,6 +84,7 @@ type Server struct {
 	codes         map[string]*authCode
 	behaviors     map[string]Behavior
 	keyWindows    map[string]*keyWindow
+	quotas        map[*grant]*Quota
 	seen          []*Seen
 	refreshCount  int
 	tokenRequests int
@@ -106,7 +113,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:       opts,
-		started:    time.Now(),
+		started:    opts.Now(),
 		done:       make(chan struct{}),
 		apiKeys:    map[string]bool{},
 		access:     map[string]*accessToken{},
@@ -114,6 +121,7 @@ func Start(opts Options) (*Server, error) {
 		codes:      map[string]*authCode{},
 		behaviors:  map[string]Behavior{},
 		keyWindows: map[string]*keyWindow{},
+		quotas:     map[*grant]*Quota{},
 		loginEmail: DefaultEmail,
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
@@ -172,9 +180,9 @@ func (s *Server) endpointFor(path string) (endpoint, bool) {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
-	at := time.Now()
+	at := s.now()
 	body, tooLarge, readErr := readBody(r, s.opts.MaxBodyBytes)
-	rw := &recorder{ResponseWriter: w, s: s, seen: s.record(r, body, at)}
+	rw := &recorder{ResponseWriter: w, s: s, seen: s.record(r, body, at), gzip: acceptsGzip(r.Header)}
 	rw.Header().Set("request-id", newRequestID())
 	switch {
 	case readErr != nil:
@@ -197,6 +205,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		ep.handle(rw, r, body)
 	}
 }
+
+// now is the fake's clock (Options.Now).
+func (s *Server) now() time.Time { return s.opts.Now() }
 
 // sleep waits for d, and reports false if the request or the server ended first.
 func (s *Server) sleep(ctx context.Context, d time.Duration) bool {

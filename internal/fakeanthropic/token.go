@@ -93,7 +93,7 @@ func (s *Server) exchangeCode(w http.ResponseWriter, req tokenRequest) {
 	delete(s.codes, req.Code)
 	s.mu.Unlock()
 	switch {
-	case c == nil || !time.Now().Before(c.expires):
+	case c == nil || !s.now().Before(c.expires):
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "Invalid 'code' in request.")
 	case req.RedirectURI != c.redirectURI:
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri does not match the authorization request")
@@ -136,7 +136,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, req tokenRequest) {
 // issueLocked makes a new access and refresh token for g.
 func (s *Server) issueLocked(g *grant) TokenResponse {
 	access, refresh := newAccessToken(), newRefreshToken()
-	s.access[access] = &accessToken{expires: time.Now().Add(s.opts.AccessTokenTTL), grant: g}
+	s.access[access] = &accessToken{expires: s.now().Add(s.opts.AccessTokenTTL), grant: g}
 	s.refresh[refresh] = g
 	return TokenResponse{
 		TokenType:    "Bearer",
