@@ -40,12 +40,19 @@ type claudeRun struct {
 // dummy client key as its only credential.
 func runClaude(t *testing.T, bin, baseURL, prompt string) claudeRun {
 	t.Helper()
+	return runClaudeEnv(t, bin, prompt, "ANTHROPIC_BASE_URL="+baseURL, "ANTHROPIC_API_KEY="+clientKey)
+}
+
+// runClaudeEnv runs `claude -p prompt` isolated from the machine, with env
+// (NAME=value) added: where to send requests and which credential to use.
+func runClaudeEnv(t *testing.T, bin, prompt string, env ...string) claudeRun {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), claudeTimeout)
 	defer cancel()
 	home := t.TempDir()
 	cmd := exec.CommandContext(ctx, bin, "-p", prompt)
 	cmd.Dir = t.TempDir()
-	cmd.Env = []string{
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
@@ -54,13 +61,11 @@ func runClaude(t *testing.T, bin, baseURL, prompt string) claudeRun {
 		"LANG=C.UTF-8",
 		"TERM=dumb",
 		"NO_PROXY=127.0.0.1,localhost",
-		"ANTHROPIC_BASE_URL=" + baseURL,
-		"ANTHROPIC_API_KEY=" + clientKey,
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 		"DISABLE_TELEMETRY=1",
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
-	}
+	}, env...)
 	cmd.Stdin = strings.NewReader("")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
