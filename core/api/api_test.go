@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core"
+	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/platform/filestore"
@@ -237,7 +238,7 @@ func TestAccountEndpoints(t *testing.T) {
 		t.Fatalf("%s", r.body)
 	}
 	for _, key := range []string{"id", "name", "kind", "mode", "priority", "paused", "status", "rate_limited_until", "session_start",
-		"session_expires_at", "session_requests", "total_requests", "last_used", "created_at", "token_expires_at", "utilization"} {
+		"session_expires_at", "session_requests", "total_requests", "last_used", "created_at", "token_expires_at", "utilization", "limits"} {
 		if _, ok := a[key]; !ok {
 			t.Errorf("account lacks %q", key)
 		}
@@ -379,5 +380,58 @@ func TestRefusedProxyRequestsSpeakAnthropic(t *testing.T) {
 	if r.status != 403 || r.header.Get("X-Claudeflare-Account") != "none" ||
 		!strings.Contains(r.body, `"type":"error"`) || !strings.Contains(r.body, "permission_error") {
 		t.Fatalf("%d %v %s", r.status, r.header, r.body)
+	}
+}
+
+// TestAccountLimits: every quota window the latest answer reported is in
+// GET /api/accounts as limits (SPEC §8), with its utilization, reset and
+// status; a window whose reset has passed shows as unused.
+func TestAccountLimits(t *testing.T) {
+	t.Parallel()
+	h := newAPI(t, nil)
+	tok := "sk-ant-oat01-limits"
+	now := time.Now()
+	h.fake.AddOAuthToken(tok, now.Add(time.Hour))
+	reset5h, reset7d := now.Add(80*time.Minute).Truncate(time.Second), now.Add(60*time.Hour).Truncate(time.Second)
+	h.fake.SetQuota(tok, fakeanthropic.Quota{FiveHour: 0.83, SevenDay: 0.41, FiveHourReset: reset5h, SevenDayReset: reset7d,
+		Extra: []fakeanthropic.QuotaWindow{{Name: "7d_oi", Utilization: 0.63, Reset: now.Add(-time.Minute)}}})
+	if _, err := h.core.Accounts().Create(context.Background(), account.Account{Name: "work", Kind: account.KindOAuth, Mode: "claude"},
+		creds.Secret{AccessToken: tok, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.core.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var list []struct {
+		Utilization *float64 `json:"utilization"`
+		Limits      map[string]struct {
+			Utilization float64    `json:"utilization"`
+			ResetsAt    *time.Time `json:"resets_at"`
+			Status      string     `json:"status"`
+		} `json:"limits"`
+	}
+	get := func() {
+		t.Helper()
+		if err := json.Unmarshal([]byte(h.do("GET", "/api/accounts", "").body), &list); err != nil || len(list) != 1 {
+			t.Fatalf("%v %v", err, list)
+		}
+	}
+	get()
+	l := list[0].Limits
+	if w := l["five_hour"]; w.Utilization != 0.83 || w.ResetsAt == nil || !w.ResetsAt.Equal(reset5h) || w.Status != "allowed_warning" {
+		t.Errorf("five_hour %+v", w)
+	}
+	if w := l["seven_day"]; w.Utilization != 0.41 || w.ResetsAt == nil || !w.ResetsAt.Equal(reset7d) || w.Status != "allowed" {
+		t.Errorf("seven_day %+v", w)
+	}
+	if u := list[0].Utilization; u == nil || *u != 0.83 {
+		t.Errorf("utilization %v, want the five-hour window's", u)
+	}
+	// 7d_oi was reported with a reset already past: it reads as unused.
+	if w, ok := l["7d_oi"]; !ok || w.Utilization != 0 || w.ResetsAt != nil || w.Status != "allowed" {
+		t.Errorf("7d_oi past its reset: %+v, %v; want unused", w, ok)
 	}
 }

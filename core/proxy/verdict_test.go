@@ -294,3 +294,42 @@ func TestUnifiedHeadersKeepsOnlyTheQuota(t *testing.T) {
 		t.Error("headers kept from an answer without quota")
 	}
 }
+
+// FuzzDecide: whatever a 429's headers say, a spent account is out for a
+// while in the future and never for more than a week and a day, and the
+// quota read from them holds only plausible windows.
+func FuzzDecide(f *testing.F) {
+	f.Add("rejected", "1795651200", "7835", "1.01", "five_hour")
+	f.Add("allowed", "", "", "0.22", "")
+	f.Add("", "-5", "Wed, 25 Nov 2026 12:10:00 GMT", "NaN", "seven_day")
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, status, reset, retry, util, claim string) {
+		h := http.Header{}
+		for k, v := range map[string]string{
+			"Anthropic-Ratelimit-Unified-Status": status, "Anthropic-Ratelimit-Unified-Reset": reset, "Retry-After": retry,
+			"Anthropic-Ratelimit-Unified-5h-Utilization": util, "Anthropic-Ratelimit-Unified-5h-Reset": reset,
+			"Anthropic-Ratelimit-Unified-Representative-Claim": claim,
+		} {
+			if v != "" {
+				h.Set(k, v)
+			}
+		}
+		for _, kind := range []account.Kind{account.KindOAuth, account.KindAPIKey} {
+			v := Decide(Answer{Status: 429, Header: h, Kind: kind}, now)
+			if v.Request != Next {
+				t.Fatalf("a 429 must move the request on: %+v", v)
+			}
+			if v.Account == RateLimitAccount && (!v.Until.After(now) || v.Until.Sub(now) > maxRateLimit) {
+				t.Fatalf("limited until %v: must be in (now, now+%v]", v.Until, maxRateLimit)
+			}
+			if v.Account != RateLimitAccount && v.MovesSession {
+				t.Fatalf("the session moves without a mark: %+v", v)
+			}
+		}
+		for name, w := range parseQuota(h) {
+			if w.Utilization < 0 || w.Utilization > 1000 || w.Utilization != w.Utilization || name == "" {
+				t.Fatalf("window %q: %+v", name, w)
+			}
+		}
+	})
+}
