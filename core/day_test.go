@@ -86,14 +86,20 @@ func TestCompressedDay(t *testing.T) {
 	defer cancel()
 
 	script := map[int]func(){
-		100: func() { fake.SetBehavior(tokens["b"], fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest, Times: 1}) },
+		100: func() {
+			fake.SetBehavior(tokens["b"], fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalRequest, Times: 1})
+		},
 		175: func() { fake.SetBehavior(tokens["a"], fakeanthropic.Behavior{Status: 529, Times: 1}) },
-		200: func() { fake.SetQuota(tokens["a"], fakeanthropic.Quota{FiveHour: 1.01, SevenDay: 0.5, FiveHourReset: at(410)}) },
+		200: func() {
+			fake.SetQuota(tokens["a"], fakeanthropic.Quota{FiveHour: 1.01, SevenDay: 0.5, FiveHourReset: at(410)})
+		},
 		250: func() { fake.SetBehavior(tokens["b"], fakeanthropic.Behavior{ResetConnection: true, Times: 1}) },
 		300: func() {
 			fake.SetBehavior(tokens["b"], fakeanthropic.Behavior{Status: 429, Refusal: fakeanthropic.RefusalEntitlement, Times: 1})
 		},
-		325: func() { fake.SetQuota(tokens["b"], fakeanthropic.Quota{FiveHour: 0.4, SevenDay: 1.0, SevenDayReset: at(5000)}) },
+		325: func() {
+			fake.SetQuota(tokens["b"], fakeanthropic.Quota{FiveHour: 0.4, SevenDay: 1.0, SevenDayReset: at(5000)})
+		},
 	}
 	var servedBy []string
 	for s := 0; s <= 600; s += 25 {

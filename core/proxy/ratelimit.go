@@ -120,7 +120,7 @@ func parseQuota(h http.Header) account.Quota {
 			continue
 		}
 		u, err := strconv.ParseFloat(strings.TrimSpace(vv[0]), 64)
-		if err != nil || u < 0 || u > 1000 {
+		if err != nil || !(u >= 0 && u <= 1000) { // also refuses NaN
 			continue
 		}
 		w := account.Window{Utilization: u, Status: strings.TrimSpace(h.Get(unifiedPrefix + key + "-Status"))}
