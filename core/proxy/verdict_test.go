@@ -268,6 +268,7 @@ func TestParseQuota(t *testing.T) {
 	h.Set("Anthropic-Ratelimit-Unified-5h-Utilization", "lots")
 	h.Set("Anthropic-Ratelimit-Unified--Utilization", "0.5")
 	h.Set("Anthropic-Ratelimit-Unified-7d-Utilization", "-0.5")
+	h.Set("Anthropic-Ratelimit-Unified-7d_oi-Utilization", "NaN")
 	if q := parseQuota(h); q != nil {
 		t.Errorf("garbage parsed as %v", q)
 	}
