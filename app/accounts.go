@@ -22,7 +22,7 @@ type AccountsCore interface {
 	Views() []pool.View
 	Accounts() *accounts.Service
 	Reload(context.Context) error
-	Logins() *oauth.Sessions
+	Logins() *oauth.Logins
 }
 
 // accountsView lists every account with its state and offers the actions.

@@ -55,7 +55,7 @@ type Core struct {
 	proxy    *proxy.Proxy
 	handler  http.Handler
 	tokens   *oauth.TokenSource
-	logins   *oauth.Sessions
+	logins   *oauth.Logins
 
 	credMu sync.RWMutex
 	creds  creds.Store

@@ -20,7 +20,7 @@ func (c *Core) initOAuth(ep oauth.Endpoints) {
 		Now:    c.opts.Now,
 		Log:    c.log,
 	}
-	c.logins = &oauth.Sessions{Service: &oauth.Service{
+	c.logins = &oauth.Logins{Service: &oauth.Service{
 		Accounts:    c.accounts,
 		Endpoints:   ep,
 		HTTP:        client,
@@ -53,4 +53,4 @@ func (c *Core) extraRoutes(d api.Deps) func(*http.ServeMux) {
 
 // Logins starts and follows browser logins (add an account, log one in
 // again); the tray uses it directly, the HTTP API through /api/oauth/.
-func (c *Core) Logins() *oauth.Sessions { return c.logins }
+func (c *Core) Logins() *oauth.Logins { return c.logins }

@@ -11,7 +11,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/pool"
 )
 
-// OAuthLogins is what the login endpoints need; *oauth.Sessions is one.
+// OAuthLogins is what the login endpoints need; *oauth.Logins is one.
 type OAuthLogins interface {
 	Start(ctx context.Context, req oauth.Request) (string, *oauth.Login, error)
 	Get(id string) (*oauth.Login, error)

@@ -5,7 +5,7 @@
 // redirect on a loopback listener (or for the user to paste "code#state"
 // when that is not possible), exchanges the code for tokens and stores the
 // account through accounts.Service, so that a failed login leaves nothing
-// behind. [Sessions] keeps logins for the HTTP API. [TokenSource] refreshes
+// behind. [Logins] keeps logins for the HTTP API. [TokenSource] refreshes
 // access tokens for the proxy, one refresh per account at a time.
 //
 // Tokens never appear in errors, logs or answers: errors from Anthropic's

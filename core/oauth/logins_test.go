@@ -9,10 +9,10 @@ import (
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 )
 
-func TestSessions(t *testing.T) {
+func TestLogins(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fakeanthropic.Options{})
-	s := &oauth.Sessions{Service: e.svc}
+	s := &oauth.Logins{Service: e.svc}
 	ctx := context.Background()
 
 	id, l, err := s.Start(ctx, oauth.Request{Name: "a", Manual: true})

@@ -11,7 +11,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 )
 
-// Limits of Sessions.
+// Limits of Logins.
 const (
 	// MaxPendingLogins bounds the logins waiting at once.
 	MaxPendingLogins = 8
@@ -19,23 +19,23 @@ const (
 	keepFinished = 15 * time.Minute
 )
 
-// Sessions keeps the logins started through the HTTP API, by session id.
+// Logins keeps the logins started through the HTTP API, by login id (the API calls it session_id).
 // It is safe for concurrent use.
-type Sessions struct {
+type Logins struct {
 	Service *Service
 
 	mu sync.Mutex
-	m  map[string]*session
+	m  map[string]*entry
 }
 
-type session struct {
+type entry struct {
 	login *Login
 	ended time.Time // when the login was first seen finished; zero while pending
 }
 
 // Start starts a login (see Service.Start) and returns its session id. A
 // login already waiting for the same name is ErrInProgress.
-func (s *Sessions) Start(ctx context.Context, req Request) (string, *Login, error) {
+func (s *Logins) Start(ctx context.Context, req Request) (string, *Login, error) {
 	s.mu.Lock()
 	pending := s.pruneLocked()
 	for _, e := range s.m {
@@ -57,15 +57,15 @@ func (s *Sessions) Start(ctx context.Context, req Request) (string, *Login, erro
 	id := hex.EncodeToString(b)
 	s.mu.Lock()
 	if s.m == nil {
-		s.m = make(map[string]*session)
+		s.m = make(map[string]*entry)
 	}
-	s.m[id] = &session{login: l}
+	s.m[id] = &entry{login: l}
 	s.mu.Unlock()
 	return id, l, nil
 }
 
 // Get returns the login of a session id.
-func (s *Sessions) Get(id string) (*Login, error) {
+func (s *Logins) Get(id string) (*Login, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pruneLocked()
@@ -77,7 +77,7 @@ func (s *Sessions) Get(id string) (*Login, error) {
 }
 
 // Complete finishes a session's login with the pasted "code#state" (see Login.Complete).
-func (s *Sessions) Complete(ctx context.Context, id, pasted string) (account.Account, error) {
+func (s *Logins) Complete(ctx context.Context, id, pasted string) (account.Account, error) {
 	l, err := s.Get(id)
 	if err != nil {
 		return account.Account{}, err
@@ -86,7 +86,7 @@ func (s *Sessions) Complete(ctx context.Context, id, pasted string) (account.Acc
 }
 
 // Cancel cancels a session's login.
-func (s *Sessions) Cancel(id string) error {
+func (s *Logins) Cancel(id string) error {
 	l, err := s.Get(id)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (s *Sessions) Cancel(id string) error {
 }
 
 // CancelAll cancels every pending login (at shutdown).
-func (s *Sessions) CancelAll() {
+func (s *Logins) CancelAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.m {
@@ -105,7 +105,7 @@ func (s *Sessions) CancelAll() {
 }
 
 // pruneLocked forgets logins that finished long ago and counts the pending ones.
-func (s *Sessions) pruneLocked() (pending int) {
+func (s *Logins) pruneLocked() (pending int) {
 	now := time.Now()
 	for id, e := range s.m {
 		select {
