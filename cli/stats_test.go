@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/claudeflare/claudeflare/core/session"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,8 @@ func TestStatsFromTheDatabase(t *testing.T) {
 		store.RequestRow{ID: "2", Start: now.Add(-2 * time.Hour), AccountID: "id-w", AccountName: "work", Status: 429, Failovers: 1},
 		store.RequestRow{ID: "3", Start: now.Add(-3 * 24 * time.Hour), AccountID: "id-w", AccountName: "work", Status: 200},
 		store.Event{At: now.Add(-2 * time.Hour), AccountID: "id-w", AccountName: "work", Kind: store.EventRateLimited},
-		store.Session{AccountID: "id-w", AccountName: "work", Start: now.Add(-5 * time.Hour), Expires: now.Add(-time.Hour),
-			End: now.Add(-2 * time.Hour), Requests: 1, StartReason: store.StartFirst, EndReason: store.EndRateLimit},
+		store.Session{Period: session.Period{AccountID: "id-w", AccountName: "work", Start: now.Add(-5 * time.Hour), Expires: now.Add(-time.Hour),
+			End: now.Add(-2 * time.Hour), Requests: 1, StartReason: session.StartFirst, EndReason: session.EndRateLimit}},
 	})
 	db.Close()
 	if err != nil {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"github.com/claudeflare/claudeflare/core/session"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -40,7 +41,7 @@ func TestRetentionDeletesExactlyTheOldRows(t *testing.T) {
 		recs = append(recs,
 			store.RequestRow{ID: r.id, Start: r.at, AccountID: "a", Status: 200, InputTokens: 1},
 			store.Event{At: r.at, AccountID: "a", Kind: store.EventRateLimited},
-			store.Session{AccountID: "a", Start: r.at, Expires: r.at.Add(5 * time.Hour)})
+			store.Session{Period: session.Period{AccountID: "a", Start: r.at, Expires: r.at.Add(5 * time.Hour)}})
 	}
 	if err := db.Write(t.Context(), recs); err != nil {
 		t.Fatal(err)

@@ -86,19 +86,6 @@ func (a *Account) Available(now time.Time) bool {
 	return !a.Paused && !a.NeedsLogin && !now.Before(a.RateLimitedUntil) && !now.Before(a.CooldownUntil)
 }
 
-// SessionActive reports whether the account's session is unexpired at now.
-func (a *Account) SessionActive(now time.Time, duration time.Duration) bool {
-	return !a.SessionStart.IsZero() && now.Sub(a.SessionStart) < duration
-}
-
-// SessionExpiresAt is when the current session ends, or zero with no session.
-func (a *Account) SessionExpiresAt(duration time.Duration) time.Time {
-	if a.SessionStart.IsZero() {
-		return time.Time{}
-	}
-	return a.SessionStart.Add(duration)
-}
-
 // StatusAt derives the user-facing status. active marks the account the
 // strategy would use first.
 func (a *Account) StatusAt(now time.Time, active bool) Status {

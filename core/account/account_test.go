@@ -34,18 +34,6 @@ func TestStatusAt(t *testing.T) {
 	}
 }
 
-func TestSessionTimes(t *testing.T) {
-	t.Parallel()
-	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	a := Account{SessionStart: start}
-	if !a.SessionActive(start.Add(time.Hour), 2*time.Hour) || a.SessionActive(start.Add(2*time.Hour), 2*time.Hour) {
-		t.Error("SessionActive bounds")
-	}
-	if !a.SessionExpiresAt(time.Hour).Equal(start.Add(time.Hour)) || !(&Account{}).SessionExpiresAt(time.Hour).IsZero() {
-		t.Error("SessionExpiresAt")
-	}
-}
-
 func TestValidateName(t *testing.T) {
 	t.Parallel()
 	for _, ok := range []string{"work", "me@example.com", "Team A+B_1.2-x", strings.Repeat("n", 64)} {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/session"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -63,14 +64,14 @@ func fillBench(b *testing.B, db *store.DB, now time.Time) {
 		recs = append(recs, row)
 		if i%7000 == 0 {
 			end := start.Add(5 * time.Hour)
-			reason := store.EndExpired
+			reason := session.EndExpired
 			if r.IntN(4) == 0 {
-				end, reason = start.Add(time.Duration(r.IntN(300))*time.Minute), store.EndRateLimit
+				end, reason = start.Add(time.Duration(r.IntN(300))*time.Minute), session.EndRateLimit
 				recs = append(recs, store.Event{At: end, AccountID: row.AccountID, AccountName: row.AccountName,
 					Kind: store.EventRateLimited, Until: end.Add(time.Hour)})
 			}
-			recs = append(recs, store.Session{AccountID: row.AccountID, AccountName: row.AccountName, Start: start,
-				Expires: start.Add(5 * time.Hour), End: end, Requests: 7000, StartReason: store.StartExpired, EndReason: reason})
+			recs = append(recs, store.Session{Period: session.Period{AccountID: row.AccountID, AccountName: row.AccountName, Start: start,
+				Expires: start.Add(5 * time.Hour), End: end, Requests: 7000, StartReason: session.StartExpired, EndReason: reason}})
 		}
 	}
 	if err := db.Write(b.Context(), recs); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/claudeflare/claudeflare/core/session"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,7 +60,7 @@ func sampleStats() store.Stats {
 				Totals:  store.Totals{Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 1_000_000, CacheCreationTokens: 50},
 				CostUSD: 0.3011375, Failovers: 3, FailoverRequests: 2, FailoversFrom: 2,
 				Sessions: store.SessionStats{Started: 2, Ended: 1, EndedLength: 2 * time.Minute, EndedRequests: 3,
-					EndReasons: map[string]int64{store.EndRateLimit: 1}},
+					EndReasons: map[string]int64{session.EndRateLimit: 1}},
 				Latency: store.Latency{Samples: 3, TTFB: store.Percentiles{P50: 200 * ms, P90: 300 * ms, P99: 300 * ms},
 					Duration: store.Percentiles{P50: time.Second, P90: 2 * time.Second, P99: 2 * time.Second}},
 				Series: series(map[int]store.Totals{0: {Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30,
@@ -68,7 +69,7 @@ func sampleStats() store.Stats {
 				Totals:  store.Totals{Requests: 4, Errors: 2, InputTokens: 353, OutputTokens: 36, CacheReadTokens: 500_000, CacheCreationTokens: 7},
 				CostUSD: 12.3456789, FailoversFrom: 1,
 				Sessions: store.SessionStats{Started: 2, Ended: 2, EndedLength: 80*time.Minute + 20*time.Second, EndedRequests: 5,
-					EndReasons: map[string]int64{store.EndExpired: 1, store.EndFailover: 1}},
+					EndReasons: map[string]int64{session.EndExpired: 1, session.EndFailover: 1}},
 				Latency: store.Latency{Samples: 2, TTFB: store.Percentiles{P50: 1300 * ms, P90: 2 * time.Second, P99: 2 * time.Second},
 					Duration: store.Percentiles{P50: 10 * time.Second, P90: 20 * time.Second, P99: 20 * time.Second}},
 				Series: series(map[int]store.Totals{2: {Requests: 1, InputTokens: 300}, 12: {Requests: 3, Errors: 2, InputTokens: 53}})},
@@ -82,7 +83,7 @@ func sampleStats() store.Stats {
 		CostUSD:        12.6468164,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: store.SessionStats{Started: 4, Ended: 3, EndedLength: 82*time.Minute + 20*time.Second, EndedRequests: 8,
-			EndReasons: map[string]int64{store.EndRateLimit: 1, store.EndExpired: 1, store.EndFailover: 1}},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndFailover: 1}},
 		Latency: store.Latency{Samples: 6, TTFB: store.Percentiles{P50: 300 * ms, P90: 2 * time.Second, P99: 2 * time.Second},
 			Duration: store.Percentiles{P50: 2 * time.Second, P90: 20 * time.Second, P99: 20 * time.Second}},
 		Series: store.Series{Bucket: 5 * time.Minute, Starts: starts,

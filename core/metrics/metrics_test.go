@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"github.com/claudeflare/claudeflare/core/session"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -102,7 +103,7 @@ func TestMetricsParseAndCount(t *testing.T) {
 		store.Event{AccountName: "spare", Kind: store.EventSessionStarted, Detail: "failover"},
 		store.Event{AccountName: "spare", Kind: store.EventCooldown}, // not counted
 		store.AccountState{ID: "x"},                                  // not counted
-		store.Session{AccountID: "x"},                                // not counted
+		store.Session{Period: session.Period{AccountID: "x"}},        // not counted
 		(*store.RequestRow)(nil),
 	} {
 		rec.Enqueue(r)

@@ -9,17 +9,18 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/strategy"
+	"github.com/claudeflare/claudeflare/core/session"
+	"github.com/claudeflare/claudeflare/core/store"
 )
 
 // Load merges the accounts read from the database into the pool. Settings
 // (name, priority, paused, kind, mode) come from the database; runtime state
 // of accounts already in the pool is kept, since the pool is its owner. New
 // accounts, and accounts whose credential version changed (a new login),
-// get their secret from store. Removed accounts leave the pool with their
+// get their secret from secrets. Removed accounts leave the pool with their
 // secret. It is called at start-up and whenever the settings change, never
 // on the request path.
-func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Store, log *slog.Logger) {
+func (p *Pool) Load(ctx context.Context, list []account.Account, secrets creds.Store, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -41,7 +42,7 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Sto
 
 	fetched := make(map[string]creds.Secret, len(need))
 	for _, id := range need {
-		s, err := store.Get(ctx, id)
+		s, err := secrets.Get(ctx, id)
 		if err != nil {
 			if !errors.Is(err, creds.ErrNotFound) {
 				log.Warn("loading account credential", "account", id, "err", err)
@@ -91,12 +92,12 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, store creds.Sto
 			changed = append(changed, a.Name)
 		}
 	}
-	strategy.Order(next)
+	session.Order(next)
 	p.accounts = next
-	ended := p.endPeriodIfOut()
+	ended, hasEnded := p.history.EndIfOut(p.clock(), p.find)
 	p.mu.Unlock()
-	if ended != nil {
-		p.rec.Enqueue(ended)
+	if hasEnded {
+		p.rec.Enqueue(store.Session{Period: ended})
 	}
 
 	for _, name := range changed {

@@ -13,8 +13,8 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/session"
 	"github.com/claudeflare/claudeflare/core/store"
-	"github.com/claudeflare/claudeflare/core/strategy"
 )
 
 // Recorder takes state changes to persist; it must never block (store.Writer).
@@ -41,10 +41,8 @@ type Pool struct {
 	secrets  map[string]creds.Secret
 	active   string // id of the account that served last
 
-	// The session history (sessions.go).
-	open  *period              // the active account's period, if one is open
-	ended map[string]time.Time // by account: the SessionStart of its last ended period
-	now   func() time.Time     // for Load; time.Now if nil
+	history session.History
+	now     func() time.Time // for Load; time.Now if nil
 }
 
 // New returns an empty pool that persists through rec and announces through bus.
@@ -64,7 +62,7 @@ func (p *Pool) Len() int {
 func (p *Pool) Pick(now time.Time, sessionDuration time.Duration) []Candidate {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	order := strategy.Select(p.accounts, now, sessionDuration)
+	order := session.Select(p.accounts, now, sessionDuration)
 	out := make([]Candidate, 0, len(order))
 	for _, a := range order {
 		s, ok := p.secrets[a.ID]
@@ -108,7 +106,7 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, r
 	failedOverFrom := route.From
 	started := false
 	previous := p.active
-	if strategy.NeedsNewSession(a, now, sessionDuration) || (failedOverFrom != "" && previous != id) {
+	if session.NeedsNew(a, now, sessionDuration) || (failedOverFrom != "" && previous != id) {
 		a.SessionStart = now
 		a.SessionRequests = 0
 		started = true
@@ -127,19 +125,19 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, r
 	if started {
 		switch {
 		case failedOverFrom != "":
-			reason = store.StartFailover
+			reason = session.StartFailover
 		case previous == "":
-			reason = store.StartFirst
+			reason = session.StartFirst
 		default:
-			reason = store.StartExpired
+			reason = session.StartExpired
 		}
 	}
-	history := p.servedPeriod(a, now, sessionDuration, reason, failedOverFrom)
+	history := p.history.Served(a, now, sessionDuration, reason, failedOverFrom)
 	p.mu.Unlock()
 
 	p.rec.Enqueue(st)
 	for _, r := range history {
-		p.rec.Enqueue(r)
+		p.rec.Enqueue(store.Session{Period: r})
 	}
 	if started {
 		p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: store.EventSessionStarted, Detail: reason})
@@ -157,7 +155,7 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, r
 // it reaches further but is not a new occurrence: no event, so a storm of
 // concurrent 429s counts once in the statistics and notifications.
 func (p *Pool) RateLimited(id string, now, until time.Time, limitHeaders http.Header) {
-	p.update(id, now, store.EventRateLimited, until, events.RateLimited, store.EndRateLimit,
+	p.update(id, now, store.EventRateLimited, until, events.RateLimited, session.EndRateLimit,
 		func(a *account.Account) bool {
 			occurrence := extendUntil(&a.RateLimitedUntil, now, until)
 			if limitHeaders != nil && (occurrence || a.RateLimitedUntil.Equal(until)) {
@@ -178,7 +176,7 @@ func (p *Pool) Cooldown(id string, now, until time.Time) {
 // NeedsLogin takes id out of rotation until its credential is replaced; it
 // ends id's session period if id is the active account.
 func (p *Pool) NeedsLogin(id string, now time.Time) {
-	p.update(id, now, store.EventNeedsLogin, time.Time{}, events.AccountChanged, store.EndNeedsLogin,
+	p.update(id, now, store.EventNeedsLogin, time.Time{}, events.AccountChanged, session.EndNeedsLogin,
 		func(a *account.Account) bool {
 			already := a.NeedsLogin
 			a.NeedsLogin = true
@@ -279,17 +277,18 @@ func (p *Pool) update(id string, now time.Time, kind string, until time.Time, ev
 	occurrence := change(a)
 	st := stateOf(a)
 	name := a.Name
-	var ended store.Record
+	var ended session.Period
+	var hasEnded bool
 	if occurrence && endReason != "" {
-		ended = p.endPeriodOf(id, now, endReason)
+		ended, hasEnded = p.history.EndOf(id, now, endReason)
 	}
 	p.mu.Unlock()
 	p.rec.Enqueue(st)
 	if !occurrence {
 		return
 	}
-	if ended != nil {
-		p.rec.Enqueue(ended)
+	if hasEnded {
+		p.rec.Enqueue(store.Session{Period: ended})
 	}
 	p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: kind, Until: until})
 	data := map[string]any{"account": name, "state": kind}
@@ -297,6 +296,17 @@ func (p *Pool) update(id string, now time.Time, kind string, until time.Time, ev
 		data["until"] = until.UTC()
 	}
 	p.bus.Publish(events.Event{Type: eventType, At: now, Data: data})
+}
+
+// SetNow replaces the clock the pool uses where its callers pass no time
+// (Load); time.Now by default. Call it before use.
+func (p *Pool) SetNow(now func() time.Time) { p.now = now }
+
+func (p *Pool) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
 }
 
 func (p *Pool) find(id string) *account.Account {

@@ -2,6 +2,7 @@ package pool_test
 
 import (
 	"context"
+	"github.com/claudeflare/claudeflare/core/session"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -78,8 +79,8 @@ func (h *historyHarness) want(want ...store.Session) {
 }
 
 func sess(name string, start, expires, end time.Time, requests int64, startReason, endReason string) store.Session {
-	return store.Session{AccountID: "id-" + name, AccountName: name, Start: start, Expires: expires, End: end,
-		Requests: requests, StartReason: startReason, EndReason: endReason}
+	return store.Session{Period: session.Period{AccountID: "id-" + name, AccountName: name, Start: start, Expires: expires, End: end,
+		Requests: requests, StartReason: startReason, EndReason: endReason}}
 }
 
 var never time.Time
@@ -91,21 +92,21 @@ func TestHistoryFirstSessionAndExpiry(t *testing.T) {
 	h := newHistory(t, acct("a", 0), acct("b", 1))
 	h.pool.Served("id-a", at(0), dur, pool.Route{})
 	h.pool.Served("id-a", at(time.Minute), dur, pool.Route{})
-	h.want(sess("a", at(0), at(dur), never, 2, store.StartFirst, ""))
+	h.want(sess("a", at(0), at(dur), never, 2, session.StartFirst, ""))
 
 	// The session ran its course; the next request starts a new one (on b,
 	// which has never had one) and the old one ends at its expiry.
 	h.pool.Served("id-b", at(dur+time.Hour), dur, pool.Route{})
 	h.want(
-		sess("a", at(0), at(dur), at(dur), 2, store.StartFirst, store.EndExpired),
-		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), never, 1, store.StartExpired, ""),
+		sess("a", at(0), at(dur), at(dur), 2, session.StartFirst, session.EndExpired),
+		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), never, 1, session.StartExpired, ""),
 	)
 	// The same account again after expiry: one ends, one starts.
 	h.pool.Served("id-b", at(3*dur), dur, pool.Route{})
 	h.want(
-		sess("a", at(0), at(dur), at(dur), 2, store.StartFirst, store.EndExpired),
-		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), at(2*dur+time.Hour), 1, store.StartExpired, store.EndExpired),
-		sess("b", at(3*dur), at(4*dur), never, 1, store.StartExpired, ""),
+		sess("a", at(0), at(dur), at(dur), 2, session.StartFirst, session.EndExpired),
+		sess("b", at(dur+time.Hour), at(2*dur+time.Hour), at(2*dur+time.Hour), 1, session.StartExpired, session.EndExpired),
+		sess("b", at(3*dur), at(4*dur), never, 1, session.StartExpired, ""),
 	)
 }
 
@@ -121,16 +122,16 @@ func TestHistoryRateLimitAndFailover(t *testing.T) {
 	h.pool.Cooldown("id-b", at(3*time.Minute), at(3*time.Minute+30*time.Second))
 	h.pool.Served("id-c", at(3*time.Minute), dur, pool.Route{From: "b"})
 	h.want(
-		sess("a", at(0), at(dur), at(2*time.Minute), 2, store.StartFirst, store.EndRateLimit),
-		sess("b", at(2*time.Minute), at(2*time.Minute+dur), at(3*time.Minute), 1, store.StartFailover, store.EndFailover),
-		sess("c", at(3*time.Minute), at(3*time.Minute+dur), never, 1, store.StartFailover, ""),
+		sess("a", at(0), at(dur), at(2*time.Minute), 2, session.StartFirst, session.EndRateLimit),
+		sess("b", at(2*time.Minute), at(2*time.Minute+dur), at(3*time.Minute), 1, session.StartFailover, session.EndFailover),
+		sess("c", at(3*time.Minute), at(3*time.Minute+dur), never, 1, session.StartFailover, ""),
 	)
 	// Measured from the recorded data: one session ended early by a rate limit.
 	st, err := h.db.Stats(context.Background(), at(0), at(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := st.Sessions; s.Started != 3 || s.Ended != 2 || s.EndedByRateLimit() != 1 || s.EndReasons[store.EndFailover] != 1 {
+	if s := st.Sessions; s.Started != 3 || s.Ended != 2 || s.EndedByRateLimit() != 1 || s.EndReasons[session.EndFailover] != 1 {
 		t.Errorf("stats sessions %+v", s)
 	}
 }
@@ -151,9 +152,9 @@ func TestHistoryNeedsLoginPauseRemoveAndOther(t *testing.T) {
 	h.now = at(4 * time.Minute)
 	h.load()
 	h.want(
-		sess("a", at(0), at(dur), at(time.Minute), 1, store.StartFirst, store.EndNeedsLogin),
-		sess("b", at(time.Minute), at(time.Minute+dur), at(2*time.Minute), 1, store.StartFailover, store.EndPause),
-		sess("c", at(3*time.Minute), at(3*time.Minute+dur), at(4*time.Minute), 1, store.StartExpired, store.EndRemoved),
+		sess("a", at(0), at(dur), at(time.Minute), 1, session.StartFirst, session.EndNeedsLogin),
+		sess("b", at(time.Minute), at(time.Minute+dur), at(2*time.Minute), 1, session.StartFailover, session.EndPause),
+		sess("c", at(3*time.Minute), at(3*time.Minute+dur), at(4*time.Minute), 1, session.StartExpired, session.EndRemoved),
 	)
 	// Another account serving while the open one is just unavailable
 	// (here: in a cooldown, no failover in this request) ends it too.
@@ -162,8 +163,8 @@ func TestHistoryNeedsLoginPauseRemoveAndOther(t *testing.T) {
 	h2.pool.Cooldown("id-a", at(time.Minute), at(2*time.Minute))
 	h2.pool.Served("id-b", at(time.Minute), dur, pool.Route{})
 	h2.want(
-		sess("a", at(0), at(dur), at(time.Minute), 1, store.StartFirst, store.EndOther),
-		sess("b", at(time.Minute), at(time.Minute+dur), never, 1, store.StartExpired, ""),
+		sess("a", at(0), at(dur), at(time.Minute), 1, session.StartFirst, session.EndOther),
+		sess("b", at(time.Minute), at(time.Minute+dur), never, 1, session.StartExpired, ""),
 	)
 }
 
@@ -172,7 +173,7 @@ func TestHistoryLimitAfterExpiryEndsAtExpiry(t *testing.T) {
 	h := newHistory(t, acct("a", 0))
 	h.pool.Served("id-a", at(0), dur, pool.Route{})
 	h.pool.RateLimited("id-a", at(dur+time.Hour), at(dur+2*time.Hour), nil)
-	h.want(sess("a", at(0), at(dur), at(dur), 1, store.StartFirst, store.EndExpired))
+	h.want(sess("a", at(0), at(dur), at(dur), 1, session.StartFirst, session.EndExpired))
 }
 
 func TestHistoryResumedAndContinued(t *testing.T) {
@@ -188,9 +189,9 @@ func TestHistoryResumedAndContinued(t *testing.T) {
 	// a new period in the history.
 	h.pool.Served("id-a", at(2*time.Hour), dur, pool.Route{})
 	h.want(
-		sess("a", at(0), at(dur), at(time.Minute), 1, store.StartFirst, store.EndRateLimit),
-		sess("b", at(time.Minute), at(time.Minute+dur), at(2*time.Hour), 1, store.StartFailover, store.EndPause),
-		sess("a", at(2*time.Hour), at(dur), never, 1, store.StartResumed, ""),
+		sess("a", at(0), at(dur), at(time.Minute), 1, session.StartFirst, session.EndRateLimit),
+		sess("b", at(time.Minute), at(time.Minute+dur), at(2*time.Hour), 1, session.StartFailover, session.EndPause),
+		sess("a", at(2*time.Hour), at(dur), never, 1, session.StartResumed, ""),
 	)
 
 	// After a restart, a session begun before it goes on under the same record.
@@ -200,7 +201,7 @@ func TestHistoryResumedAndContinued(t *testing.T) {
 	h2.list = []account.Account{a}
 	h2.sec.m[a.ID] = creds.Secret{APIKey: "k"}
 	h2.load()
-	dbRecorder{t, h2.db}.Enqueue(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 10, store.StartFirst, ""))
+	dbRecorder{t, h2.db}.Enqueue(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 10, session.StartFirst, ""))
 	h2.pool.Served("id-a", at(0), dur, pool.Route{})
-	h2.want(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 11, store.StartFirst, ""))
+	h2.want(sess("a", at(-time.Hour), at(-time.Hour+dur), never, 11, session.StartFirst, ""))
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
-	"github.com/claudeflare/claudeflare/core/strategy"
+	"github.com/claudeflare/claudeflare/core/session"
 )
 
 // View is an account as users see it: settings, state and derived status.
@@ -33,25 +33,25 @@ func ViewsOf(list []account.Account, now time.Time, sessionDuration time.Duratio
 	for i := range list {
 		ptrs[i] = &list[i]
 	}
-	strategy.Order(ptrs)
+	session.Order(ptrs)
 	return views(ptrs, nil, now, sessionDuration)
 }
 
 func views(list []*account.Account, secrets map[string]creds.Secret, now time.Time, sessionDuration time.Duration) []View {
-	order := strategy.Select(list, now, sessionDuration)
+	order := session.Select(list, now, sessionDuration)
 	seen := make(map[string]bool, len(order))
 	out := make([]View, 0, len(list))
 	add := func(a *account.Account, active bool) {
 		v := View{Account: *a, Status: a.StatusAt(now, active)}
-		if a.SessionActive(now, sessionDuration) {
-			v.SessionExpiresAt = a.SessionExpiresAt(sessionDuration)
+		if session.Running(a, now, sessionDuration) {
+			v.SessionExpiresAt = session.ExpiresAt(a, sessionDuration)
 		}
 		_, v.HasCredential = secrets[a.ID]
 		out = append(out, v)
 	}
 	for i, a := range order {
 		seen[a.ID] = true
-		add(a, i == 0 && a.SessionActive(now, sessionDuration))
+		add(a, i == 0 && session.Running(a, now, sessionDuration))
 	}
 	for _, a := range list {
 		if !seen[a.ID] {

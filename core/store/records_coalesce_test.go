@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/claudeflare/claudeflare/core/session"
 	"path/filepath"
 	"testing"
 	"time"
@@ -55,11 +56,11 @@ func TestWriteCoalescesOpenSessionsButKeepsEnds(t *testing.T) {
 	ctx := context.Background()
 	start := time.Unix(1000, 0)
 	open := func(n int64) Session {
-		return Session{AccountID: "a1", AccountName: "a", Start: start, Expires: start.Add(time.Hour), Requests: n, StartReason: "first"}
+		return Session{Period: session.Period{AccountID: "a1", AccountName: "a", Start: start, Expires: start.Add(time.Hour), Requests: n, StartReason: "first"}}
 	}
 	ended := open(3)
 	ended.End, ended.EndReason = start.Add(time.Minute), "rate_limit"
-	other := Session{AccountID: "b1", AccountName: "b", Start: start, Expires: start.Add(time.Hour), Requests: 1, StartReason: "failover"}
+	other := Session{Period: session.Period{AccountID: "b1", AccountName: "b", Start: start, Expires: start.Add(time.Hour), Requests: 1, StartReason: "failover"}}
 	otherLater := other
 	otherLater.Requests = 5
 	if err := db.Write(ctx, []Record{open(1), open(2), ended, open(4), other, &otherLater}); err != nil {

@@ -4,44 +4,17 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/claudeflare/claudeflare/core/session"
 )
 
-// Why a session started (Session.StartReason).
-const (
-	StartFirst     = "first"     // the first session since the proxy started
-	StartExpired   = "expired"   // the previous session had run its course
-	StartFailover  = "failover"  // the proxy failed over to this account
-	StartResumed   = "resumed"   // an account went back to a session that an interruption had ended
-	StartContinued = "continued" // a session begun before a restart goes on
-)
-
-// Why a session ended (Session.EndReason).
-const (
-	EndExpired    = "expired"     // it ran for the whole session duration
-	EndRateLimit  = "rate_limit"  // the account was rate-limited (429)
-	EndNeedsLogin = "needs_login" // the account's credential was refused
-	EndFailover   = "failover"    // the proxy failed over to another account (overload, network, ...)
-	EndPause      = "pause"       // the account was paused
-	EndRemoved    = "removed"     // the account was removed
-	EndOther      = "unavailable" // another account took over while this one could not serve
-)
-
-// Session is one period during which an account was the active one: the
-// history behind "session duration effectiveness" (SPEC §8). It is keyed by
-// account and start. Writing it with a zero End records (or updates) an open
-// session: its requests and expiry change, an already ended session is left
-// alone. Writing it with an End ends it, once: a session already ended keeps
-// its first end.
-type Session struct {
-	AccountID   string
-	AccountName string
-	Start       time.Time
-	Expires     time.Time // when it ends if nothing ends it first (start + session duration)
-	End         time.Time // zero while open
-	Requests    int64
-	StartReason string
-	EndReason   string // "" while open
-}
+// Session is one session as the store keeps it (session.Period, the
+// history behind "session duration effectiveness"): keyed by account and
+// start. Writing it with a zero End records (or updates) an open session:
+// its requests and expiry change, an already ended session is left alone.
+// Writing it with an End ends it, once: a session already ended keeps its
+// first end.
+type Session struct{ session.Period }
 
 func (Session) isRecord() {}
 

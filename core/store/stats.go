@@ -9,6 +9,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/claudeflare/claudeflare/core/session"
 )
 
 // Stats are the monitoring figures of SPEC §8 for the window [Since, Until).
@@ -111,7 +113,7 @@ func (s SessionStats) AvgRequests() float64 {
 }
 
 // EndedByRateLimit is how many sessions a rate limit cut short.
-func (s SessionStats) EndedByRateLimit() int64 { return s.EndReasons[EndRateLimit] }
+func (s SessionStats) EndedByRateLimit() int64 { return s.EndReasons[session.EndRateLimit] }
 
 func (s *SessionStats) add(o SessionStats) {
 	s.Started += o.Started
@@ -504,7 +506,7 @@ func (c *collector) sessions(ctx context.Context, tx *sql.Tx) error {
 			if expires == 0 || expires > now {
 				continue
 			}
-			end, reason = expires, EndExpired
+			end, reason = expires, session.EndExpired
 		}
 		s.Ended++
 		s.EndedLength += time.Duration(end-start) * time.Millisecond

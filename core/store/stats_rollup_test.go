@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/session"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -268,22 +269,22 @@ func TestStatsCancelled(t *testing.T) {
 func TestSessionsRecordAndEndOnce(t *testing.T) {
 	t.Parallel()
 	db := newTestDB(t)
-	open := Session{AccountID: "id-a", AccountName: "alice", Start: base, Expires: base.Add(5 * time.Hour), StartReason: StartFirst}
+	open := Session{Period: session.Period{AccountID: "id-a", AccountName: "alice", Start: base, Expires: base.Add(5 * time.Hour), StartReason: session.StartFirst}}
 	mustWrite(t, db, open)
 	open.Requests, open.Expires = 3, base.Add(4*time.Hour) // a shorter session duration
 	mustWrite(t, db, open)
 	ended := open
-	ended.Requests, ended.End, ended.EndReason = 4, base.Add(time.Hour), EndRateLimit
+	ended.Requests, ended.End, ended.EndReason = 4, base.Add(time.Hour), session.EndRateLimit
 	mustWrite(t, db, ended)
 	// Neither an update of the open session nor a second end change it now.
 	late := open
 	late.Requests = 9
 	again := ended
-	again.End, again.EndReason = base.Add(2*time.Hour), EndExpired
+	again.End, again.EndReason = base.Add(2*time.Hour), session.EndExpired
 	mustWrite(t, db, late, &again, (*Session)(nil))
 	// A session recorded only when it ends.
-	other := Session{AccountID: "id-b", AccountName: "bob", Start: base.Add(time.Minute), Expires: base.Add(5 * time.Hour),
-		End: base.Add(2 * time.Minute), Requests: 1, StartReason: StartFailover, EndReason: EndPause}
+	other := Session{Period: session.Period{AccountID: "id-b", AccountName: "bob", Start: base.Add(time.Minute), Expires: base.Add(5 * time.Hour),
+		End: base.Add(2 * time.Minute), Requests: 1, StartReason: session.StartFailover, EndReason: session.EndPause}}
 	mustWrite(t, db, &other)
 
 	got, err := db.Sessions(t.Context(), time.Time{}, time.Time{})
@@ -302,8 +303,8 @@ func TestDeleteRequestsBeforeDeletesSessions(t *testing.T) {
 	t.Parallel()
 	db := newTestDB(t)
 	mustWrite(t, db,
-		Session{AccountID: "a", Start: base.Add(-time.Hour), End: base.Add(-time.Minute), EndReason: EndExpired},
-		Session{AccountID: "a", Start: base},
+		Session{Period: session.Period{AccountID: "a", Start: base.Add(-time.Hour), End: base.Add(-time.Minute), EndReason: session.EndExpired}},
+		Session{Period: session.Period{AccountID: "a", Start: base}},
 	)
 	if _, err := db.DeleteRequestsBefore(t.Context(), base); err != nil {
 		t.Fatal(err)

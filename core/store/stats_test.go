@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/session"
 	"math"
 	"reflect"
 	"testing"
@@ -70,19 +71,19 @@ func seedStats(t *testing.T) *DB {
 		Event{At: at(3 * time.Minute), AccountID: "id-b", AccountName: "bob", Kind: EventFailover},
 		Event{At: at(-time.Second), AccountID: "id-a", AccountName: "alice", Kind: EventFailover},
 
-		Session{AccountID: "id-a", AccountName: "alice", Start: at(0), Expires: at(5 * time.Hour), End: at(2 * time.Minute),
-			Requests: 3, StartReason: StartFirst, EndReason: EndRateLimit},
-		Session{AccountID: "id-b", AccountName: "bob", Start: at(2 * time.Minute), Expires: at(5*time.Hour + 2*time.Minute),
-			Requests: 2, StartReason: StartFailover},
-		Session{AccountID: "id-d", AccountName: "dave-old", Start: at(-2 * time.Hour), Expires: at(3 * time.Hour),
-			End: at(-time.Hour), Requests: 4, StartReason: StartFirst, EndReason: EndFailover},
+		Session{Period: session.Period{AccountID: "id-a", AccountName: "alice", Start: at(0), Expires: at(5 * time.Hour), End: at(2 * time.Minute),
+			Requests: 3, StartReason: session.StartFirst, EndReason: session.EndRateLimit}},
+		Session{Period: session.Period{AccountID: "id-b", AccountName: "bob", Start: at(2 * time.Minute), Expires: at(5*time.Hour + 2*time.Minute),
+			Requests: 2, StartReason: session.StartFailover}},
+		Session{Period: session.Period{AccountID: "id-d", AccountName: "dave-old", Start: at(-2 * time.Hour), Expires: at(3 * time.Hour),
+			End: at(-time.Hour), Requests: 4, StartReason: session.StartFirst, EndReason: session.EndFailover}},
 		// Open as recorded, but expired at 25 min: it counts as ended then.
-		Session{AccountID: "id-d", AccountName: "dave", Start: at(5 * time.Minute), Expires: at(25 * time.Minute),
-			Requests: 2, StartReason: StartExpired},
-		Session{AccountID: "id-c", AccountName: "carol", Start: at(40 * time.Minute), Expires: at(5*time.Hour + 40*time.Minute),
-			End: at(50 * time.Minute), StartReason: StartExpired, EndReason: EndPause},
-		Session{AccountID: "id-a", AccountName: "alice", Start: at(time.Hour), Expires: at(6 * time.Hour),
-			Requests: 1, StartReason: StartExpired},
+		Session{Period: session.Period{AccountID: "id-d", AccountName: "dave", Start: at(5 * time.Minute), Expires: at(25 * time.Minute),
+			Requests: 2, StartReason: session.StartExpired}},
+		Session{Period: session.Period{AccountID: "id-c", AccountName: "carol", Start: at(40 * time.Minute), Expires: at(5*time.Hour + 40*time.Minute),
+			End: at(50 * time.Minute), StartReason: session.StartExpired, EndReason: session.EndPause}},
+		Session{Period: session.Period{AccountID: "id-a", AccountName: "alice", Start: at(time.Hour), Expires: at(6 * time.Hour),
+			Requests: 1, StartReason: session.StartExpired}},
 	)
 	return db
 }
@@ -148,7 +149,7 @@ func TestStatsTheHourFromRows(t *testing.T) {
 			{AccountID: "id-a", AccountName: "alice", Share: 0.375, RateLimitEvents: 2,
 				Totals:  Totals{Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50},
 				CostUSD: (300*3 + 30*15 + 50*3.75 + 1000*0.30) / 1e6, Failovers: 3, FailoverRequests: 2, FailoversFrom: 2,
-				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{EndRateLimit: 1}},
+				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{session.EndRateLimit: 1}},
 				Latency:  Latency{Samples: 3, TTFB: pct(200*ms, 300*ms, 300*ms), Duration: pct(s, 2*s, 2*s)},
 				Series:   points(n, map[int]Totals{0: {Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50}})},
 			{AccountID: "id-b", AccountName: "bob", Share: 0.25, RateLimitEvents: 1,
@@ -160,12 +161,12 @@ func TestStatsTheHourFromRows(t *testing.T) {
 					2:  {Requests: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 500},
 					12: {Requests: 1, Errors: 1, InputTokens: 50, OutputTokens: 5, CacheCreationTokens: 7}})},
 			{AccountID: "id-c", AccountName: "carol",
-				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 10 * m, EndReasons: map[string]int64{EndPause: 1}},
+				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 10 * m, EndReasons: map[string]int64{session.EndPause: 1}},
 				Series:   points(n, nil)},
 			{AccountID: "id-d", AccountName: "dave", Share: 0.25, RateLimitEvents: 1,
 				Totals:  Totals{Requests: 2, Errors: 1, InputTokens: 3, OutputTokens: 1},
 				CostUSD: (3*1 + 1*5) / 1e6, Failovers: 1, FailoverRequests: 1,
-				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 20 * m, EndedRequests: 2, EndReasons: map[string]int64{EndExpired: 1}},
+				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 20 * m, EndedRequests: 2, EndReasons: map[string]int64{session.EndExpired: 1}},
 				Latency:  Latency{Samples: 1, TTFB: pct(99*ms, 99*ms, 99*ms), Duration: pct(110*ms, 110*ms, 110*ms)},
 				Series: points(n, map[int]Totals{
 					1: {Requests: 1, InputTokens: 1, OutputTokens: 1},
@@ -179,7 +180,7 @@ func TestStatsTheHourFromRows(t *testing.T) {
 		CostUSD:        (300*3+30*15+50*3.75+1000*0.30)/1e6 + (350*15+35*75+7*18.75+500*1.5)/1e6 + 8/1e6,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: SessionStats{Started: 4, Ended: 3, EndedLength: 32 * m, EndedRequests: 5,
-			EndReasons: map[string]int64{EndRateLimit: 1, EndExpired: 1, EndPause: 1}},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndPause: 1}},
 		// TTFB 99, 100, 200, 300, 400, 1234, 2000 ms; durations 101 ms … 20 s.
 		Latency: Latency{Samples: 7, TTFB: pct(300*ms, 2*s, 2*s), Duration: pct(2*s, 20*s, 20*s)},
 		Series: Series{Bucket: 5 * m, Starts: starts(time.Date(2026, 3, 14, 9, 25, 0, 0, time.UTC), 5*m, n),
@@ -227,7 +228,7 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 			{AccountID: "id-a", AccountName: "alice", Share: 0.4, RateLimitEvents: 3,
 				Totals:  Totals{Requests: 4, Errors: 1, InputTokens: 10299, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50},
 				CostUSD: aliceCost, Failovers: 3, FailoverRequests: 2, FailoversFrom: 3,
-				Sessions: SessionStats{Started: 2, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{EndRateLimit: 1}},
+				Sessions: SessionStats{Started: 2, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{session.EndRateLimit: 1}},
 				Latency:  Latency{Samples: 3, TTFB: pct(200*ms, 300*ms, 300*ms), Duration: pct(s, 2*s, 2*s)},
 				Series:   points(n, map[int]Totals{3: {Requests: 4, Errors: 1, InputTokens: 10299, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50}})},
 			{AccountID: "id-b", AccountName: "bob", Share: 0.3, RateLimitEvents: 2,
@@ -239,13 +240,13 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 					3: {Requests: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 500},
 					4: {Requests: 2, Errors: 2, InputTokens: 50, OutputTokens: 5, CacheCreationTokens: 7}})},
 			{AccountID: "id-c", AccountName: "carol",
-				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 10 * m, EndReasons: map[string]int64{EndPause: 1}},
+				Sessions: SessionStats{Started: 1, Ended: 1, EndedLength: 10 * m, EndReasons: map[string]int64{session.EndPause: 1}},
 				Series:   points(n, nil)},
 			{AccountID: "id-d", AccountName: "dave", Share: 0.2, RateLimitEvents: 1,
 				Totals:  Totals{Requests: 2, Errors: 1, InputTokens: 3, OutputTokens: 1},
 				CostUSD: 8 / 1e6, Failovers: 1, FailoverRequests: 1,
 				Sessions: SessionStats{Started: 2, Ended: 2, EndedLength: 80 * m, EndedRequests: 6,
-					EndReasons: map[string]int64{EndFailover: 1, EndExpired: 1}},
+					EndReasons: map[string]int64{session.EndFailover: 1, session.EndExpired: 1}},
 				Latency: Latency{Samples: 1, TTFB: pct(99*ms, 99*ms, 99*ms), Duration: pct(110*ms, 110*ms, 110*ms)},
 				Series:  points(n, map[int]Totals{3: {Requests: 2, Errors: 1, InputTokens: 3, OutputTokens: 1}})},
 			{AccountID: "id-e", AccountName: "eve", RateLimitEvents: 1, Series: points(n, nil)},
@@ -257,7 +258,7 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 		CostUSD:        aliceCost + bobCost + 8/1e6,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: SessionStats{Started: 6, Ended: 4, EndedLength: 92 * m, EndedRequests: 9,
-			EndReasons: map[string]int64{EndRateLimit: 1, EndPause: 1, EndFailover: 1, EndExpired: 1}},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndPause: 1, session.EndFailover: 1, session.EndExpired: 1}},
 		Latency: Latency{Samples: 7, TTFB: pct(300*ms, 2*s, 2*s), Duration: pct(2*s, 20*s, 20*s)},
 		Series: Series{Bucket: time.Hour, Starts: starts(since, time.Hour, n),
 			Total: points(n, map[int]Totals{

@@ -1,4 +1,4 @@
-package strategy
+package session
 
 import (
 	"strings"
@@ -136,8 +136,8 @@ func TestSelect(t *testing.T) {
 			if ids(got) != tt.want {
 				t.Fatalf("Select = %q, want %q", ids(got), tt.want)
 			}
-			if len(got) > 0 && NeedsNewSession(got[0], t0, d) != tt.newSess {
-				t.Errorf("NeedsNewSession(%s) = %v, want %v", got[0].ID, !tt.newSess, tt.newSess)
+			if len(got) > 0 && NeedsNew(got[0], t0, d) != tt.newSess {
+				t.Errorf("NeedsNew(%s) = %v, want %v", got[0].ID, !tt.newSess, tt.newSess)
 			}
 			if after := snapshot(tt.accounts); after != before {
 				t.Errorf("Select changed its input:\n%s\n%s", before, after)
@@ -164,7 +164,7 @@ func TestTurnTaking(t *testing.T) {
 	var served []string
 	for step := 0; step < 12; step++ { // a request every 75 minutes: 4 per session
 		first := Select([]*account.Account{a, b}, now, fiveHours)[0]
-		if NeedsNewSession(first, now, fiveHours) {
+		if NeedsNew(first, now, fiveHours) {
 			first.SessionStart = now
 		}
 		served = append(served, first.ID)
@@ -189,5 +189,17 @@ func BenchmarkSelect(b *testing.B) {
 	list := []*account.Account{acct("a", 0, session(time.Hour)), acct("b", 1), acct("c", 2, limitedFor(time.Hour)), acct("d", 3, prio(2))}
 	for b.Loop() {
 		Select(list, t0, fiveHours)
+	}
+}
+
+func TestSessionTimes(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	a := &account.Account{SessionStart: start}
+	if !Running(a, start.Add(time.Hour), 2*time.Hour) || Running(a, start.Add(2*time.Hour), 2*time.Hour) {
+		t.Error("Running bounds")
+	}
+	if !ExpiresAt(a, time.Hour).Equal(start.Add(time.Hour)) || !ExpiresAt(&account.Account{}, time.Hour).IsZero() {
+		t.Error("ExpiresAt")
 	}
 }

@@ -1,6 +1,9 @@
-// Package strategy implements the session strategy of SPEC §3: one account at
-// a time, kept for a whole session, with ordered failover candidates.
-package strategy
+// Package session owns the session strategy (docs/DESIGN.md, "The session
+// strategy"): which account serves, when a session starts and ends, and why.
+// One account at a time is kept for a whole session, with ordered
+// candidates behind it. Everything here is pure or, for History, guarded by
+// its owner's lock (the pool's); nothing waits on disk or network.
+package session
 
 import (
 	"sort"
@@ -9,13 +12,13 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 )
 
-// Name is the only strategy Claudeflare offers.
-const Name = "session"
+// StrategyName is the only strategy Claudeflare offers.
+const StrategyName = "session"
 
 // Select returns the available accounts in the order the proxy should try
-// them: the first serves the request, the rest are failover candidates. It
-// is pure: it never changes the accounts. Whether the first one's session has
-// to start now is reported by NeedsNewSession.
+// them: the first serves the request, the rest are candidates. It is pure:
+// it never changes the accounts. Whether the first one's session has to
+// start now is reported by NeedsNew.
 //
 //  1. Among available accounts with an unexpired session, the one whose
 //     session started last comes first.
@@ -42,7 +45,7 @@ func Select(accounts []*account.Account, now time.Time, sessionDuration time.Dur
 
 	first := -1
 	for i, a := range avail {
-		if a.SessionActive(now, sessionDuration) && (first < 0 || a.SessionStart.After(avail[first].SessionStart)) {
+		if Running(a, now, sessionDuration) && (first < 0 || a.SessionStart.After(avail[first].SessionStart)) {
 			first = i
 		}
 	}
@@ -65,9 +68,22 @@ func Select(accounts []*account.Account, now time.Time, sessionDuration time.Dur
 	return avail
 }
 
-// NeedsNewSession reports whether routing to a starts a new session for it.
-func NeedsNewSession(a *account.Account, now time.Time, sessionDuration time.Duration) bool {
-	return !a.SessionActive(now, sessionDuration)
+// NeedsNew reports whether routing to a starts a new session for it.
+func NeedsNew(a *account.Account, now time.Time, sessionDuration time.Duration) bool {
+	return !Running(a, now, sessionDuration)
+}
+
+// Running reports whether a's session is unexpired at now.
+func Running(a *account.Account, now time.Time, duration time.Duration) bool {
+	return !a.SessionStart.IsZero() && now.Sub(a.SessionStart) < duration
+}
+
+// ExpiresAt is when a's current session ends, or zero with no session.
+func ExpiresAt(a *account.Account, duration time.Duration) time.Time {
+	if a.SessionStart.IsZero() {
+		return time.Time{}
+	}
+	return a.SessionStart.Add(duration)
 }
 
 // Order sorts accounts in place by priority, then creation time: the order
