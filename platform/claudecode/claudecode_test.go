@@ -89,7 +89,9 @@ func TestEnableDisableRoundTrip(t *testing.T) {
 		{name: "API key of their own", before: `{"env":{"ANTHROPIC_API_KEY":"sk-ant-api03-theirs"}}`},
 		{name: "auth token of their own", before: `{"env":{"ANTHROPIC_AUTH_TOKEN":"theirs"}}`},
 		{name: "OAuth token of their own", before: `{"env":{"CLAUDE_CODE_OAUTH_TOKEN":"sk-ant-oat01-theirs"}}`},
-		{name: "status line added", before: `{"model":"opus"}`, wantPH: true, wiring: Wiring{StatusLine: "/opt/cf/claudeflare statusline"}},
+		{name: "status line added", before: `{"model":"opus"}`, wantPH: true, wiring: Wiring{StatusLine: "/opt/cf/claudeflare statusline"},
+			wantOut: `{"model":"opus","env":{"ANTHROPIC_BASE_URL":"http://127.0.0.1:8080","CLAUDE_CODE_OAUTH_TOKEN":"` + Placeholder + `"},` +
+				`"statusLine":{"type":"command","command":"/opt/cf/claudeflare statusline"}}`},
 		{name: "status line of their own", before: `{"statusLine":{"type":"command","command":"mine.sh"}}`, wantPH: true,
 			wiring: Wiring{StatusLine: "/opt/cf/claudeflare statusline"}},
 	}

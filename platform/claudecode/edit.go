@@ -40,6 +40,13 @@ type Wiring struct {
 	StatusLine string
 }
 
+// statusLineSetting is Claude Code's statusLine: a command it runs, giving
+// it a JSON document on standard input, whose first output line it shows.
+type statusLineSetting struct {
+	Type    string `json:"type"`
+	Command string `json:"command"`
+}
+
 // edited is a document after an edit: its text, what enable recorded, and
 // notes for the user.
 type edited struct {
@@ -86,7 +93,7 @@ func applyEnable(d *document, prev *entry, w Wiring) (edited, error) {
 		if gjson.Get(ed.text, keyStatusLine).Exists() && ed.entry.find(keyStatusLine) == nil {
 			ed.notes = append(ed.notes, "Claude Code already has a statusLine of yours: left as it is")
 		} else {
-			raw, _ := json.Marshal(map[string]string{"type": "command", "command": w.StatusLine})
+			raw, _ := json.Marshal(statusLineSetting{Type: "command", Command: w.StatusLine})
 			if err := ed.set(keyStatusLine, string(raw)); err != nil {
 				return edited{}, err
 			}
