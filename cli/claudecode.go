@@ -204,22 +204,16 @@ func describeKeys(keys []string) string {
 }
 
 // shellQuote quotes a path for the shell Claude Code runs its statusLine
-// command with, when it holds anything but the usual path characters.
+// command with. On Windows that may be cmd or Git Bash: double quotes work in
+// both, and keep the backslashes literal in both.
 func shellQuote(s string) string {
-	safe := true
+	if runtime.GOOS == "windows" {
+		return `"` + s + `"`
+	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@", r) ||
-			runtime.GOOS == "windows" && r == '\\') {
-			safe = false
-			break
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 		}
 	}
-	switch {
-	case safe:
-		return s
-	case runtime.GOOS == "windows":
-		return `"` + s + `"`
-	default:
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
+	return s
 }

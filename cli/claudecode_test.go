@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,6 +179,9 @@ func TestClaudeCodeUsage(t *testing.T) {
 
 func TestShellQuote(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows paths are always double-quoted")
+	}
 	tests := []struct{ in, want string }{
 		{"/usr/local/bin/claudeflare", "/usr/local/bin/claudeflare"},
 		{"/home/a b/claudeflare", "'/home/a b/claudeflare'"},
