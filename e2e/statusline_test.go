@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 )
 
 // statuslineInput is the kind of JSON Claude Code gives its statusLine command.
@@ -35,12 +37,20 @@ func (sb *sandbox) statusline(t *testing.T) (string, time.Duration) {
 }
 
 // TestStatusline: the real binary against a real serve prints the serving
-// account and its session time left on one line, and says so once serve is
-// gone; its speed is logged, never asserted.
+// account, the 5-hour and weekly use its answers reported and the session
+// time left, on one line, and says so once serve is gone; its speed is
+// logged, never asserted.
 func TestStatusline(t *testing.T) {
 	t.Parallel()
-	in := twoAccounts(t)
-	in.mustServeFrom(t, "a")
+	ls := newLoginSandbox(t, fakeanthropic.Options{})
+	now := time.Now()
+	ls.Fake.SetQuota(ls.oauthAccount(t, "work"), fakeanthropic.Quota{FiveHour: 0.83, SevenDay: 0.414,
+		FiveHourReset: now.Add(2 * time.Hour), SevenDayReset: now.Add(90 * time.Hour)})
+	in := ls.serveLogin(t)
+	if out, _ := in.statusline(t); out != "⇄ work\n" {
+		t.Errorf("statusline before any request printed %q, want the next account alone", out)
+	}
+	in.mustServeFrom(t, "work")
 
 	var took []time.Duration
 	var out string
@@ -52,12 +62,9 @@ func TestStatusline(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("claudeflare statusline (a process, one GET /api/accounts): median %s, fastest %s, slowest %s",
 		took[len(took)/2], took[0], took[len(took)-1])
-	// a's session has just started: about 5 hours left (SPEC §3's default).
-	if !regexp.MustCompile(`^⇄ a( · (5h|7d) \d+%)* · 4h5\dm\n$`).MatchString(out) {
-		t.Errorf("statusline printed %q, want ⇄ a … · 4h5Xm", out)
-	}
-	if strings.Count(out, "\n") != 1 {
-		t.Errorf("statusline printed %d lines", strings.Count(out, "\n"))
+	// work's session has just started: about 5 hours left (SPEC §3's default).
+	if !regexp.MustCompile(`^⇄ work · 5h 83% · 7d 41% · 4h5\dm\n$`).MatchString(out) {
+		t.Errorf("statusline printed %q, want ⇄ work · 5h 83%% · 7d 41%% · 4h5Xm", out)
 	}
 
 	if err := in.stop(); err != nil {
