@@ -1,6 +1,7 @@
 package claudecode
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,3 +116,30 @@ func (r *record) save(path string) error {
 	}
 	return nil
 }
+
+// paths lists the keys of the entry's changes.
+func (e entry) paths() []string {
+	out := make([]string, 0, len(e.Changes))
+	for _, c := range e.Changes {
+		out = append(out, c.Path)
+	}
+	return out
+}
+
+// equal reports whether two entries record the same changes.
+func (e entry) equal(o entry) bool {
+	if e.CreatedFile != o.CreatedFile || e.CreatedDir != o.CreatedDir || !sameString(e.EmptyOriginal, o.EmptyOriginal) ||
+		e.CreatedEnv != o.CreatedEnv || len(e.Changes) != len(o.Changes) {
+		return false
+	}
+	for i := range e.Changes {
+		a, b := e.Changes[i], o.Changes[i]
+		if a.Path != b.Path || !bytes.Equal(a.Value, b.Value) || !bytes.Equal(a.Previous, b.Previous) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameString reports whether two optional strings are equal.
+func sameString(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
