@@ -63,6 +63,11 @@ Usage:
   claudeflare config set KEY VALUE
   claudeflare stats [--json] [--window 24h]
   claudeflare client-key
+  claudeflare claude-code enable [--settings PATH] [--statusline]
+                                                wire Claude Code to the proxy in its settings file
+  claudeflare claude-code disable|status [--settings PATH]
+  claudeflare statusline                        one line for Claude Code's statusLine setting
+  claudeflare autostart on|off|status           start Claudeflare at login
   claudeflare version
 `
 
@@ -109,6 +114,12 @@ func dispatch(env *Env, args []string) error {
 		return statsCmd(env, rest)
 	case "client-key":
 		return clientKeyCmd(env, rest)
+	case "claude-code":
+		return claudeCodeCmd(env, rest)
+	case "statusline":
+		return statuslineCmd(env, rest)
+	case "autostart":
+		return autostartCmd(env, rest)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "claudeflare %s\n", Version)
 		return nil

@@ -47,12 +47,15 @@ func runClaude(t *testing.T, bin, baseURL, prompt string) claudeRun {
 // (NAME=value) added: where to send requests and which credential to use.
 func runClaudeEnv(t *testing.T, bin, prompt string, env ...string) claudeRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), claudeTimeout)
-	defer cancel()
-	home := t.TempDir()
-	cmd := exec.CommandContext(ctx, bin, "-p", prompt)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{
+	return runClaudeIn(t, bin, t.TempDir(), claudeTimeout, prompt, env...)
+}
+
+// claudeEnv is the environment that isolates Claude Code from the machine,
+// with home as its HOME: no telemetry, no updater, no other traffic, and no
+// ANTHROPIC_* variable at all.
+func claudeEnv(t *testing.T, home string) []string {
+	t.Helper()
+	return []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
@@ -65,7 +68,18 @@ func runClaudeEnv(t *testing.T, bin, prompt string, env ...string) claudeRun {
 		"DISABLE_TELEMETRY=1",
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
-	}, env...)
+	}
+}
+
+// runClaudeIn is runClaudeEnv with home as Claude Code's HOME (so its
+// ~/.claude/settings.json is home's), for at most timeout.
+func runClaudeIn(t *testing.T, bin, home string, timeout time.Duration, prompt string, env ...string) claudeRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-p", prompt)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(claudeEnv(t, home), env...)
 	cmd.Stdin = strings.NewReader("")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

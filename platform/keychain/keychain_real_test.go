@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -90,14 +89,14 @@ func TestRealKeychainHangs(t *testing.T) {
 	if err := k.Probe(ctx); err != nil {
 		t.Fatalf("Probe before the hang: %v", err)
 	}
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+	if err := pauseProcess(pid); err != nil {
 		t.Fatalf("stopping the keyring daemon: %v", err)
 	}
 	resumed := false
 	resume := func() {
 		if !resumed {
 			resumed = true
-			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+			if err := resumeProcess(pid); err != nil {
 				t.Fatalf("resuming the keyring daemon: %v", err)
 			}
 		}

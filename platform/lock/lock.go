@@ -128,6 +128,13 @@ func writeInfo(f *os.File, info Info) error {
 	return f.Sync()
 }
 
+// Read returns what the instance holding the lock at path recorded, without
+// touching the lock: it is how the command line finds the running app's
+// address. The Info is zero when no instance has run or the last one quit.
+// An instance that crashed leaves its Info behind (the OS drops the lock, not
+// the file's contents), so a caller that must know asks that address.
+func Read(path string) Info { return readInfo(path) }
+
 // readInfo reads what the holder recorded; anything unreadable gives a zero Info.
 func readInfo(path string) Info {
 	var info Info

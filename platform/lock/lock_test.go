@@ -132,3 +132,27 @@ func TestSetAddressFollowsTheListener(t *testing.T) {
 		t.Errorf("SetAddress after Release wrote %q", data)
 	}
 }
+
+// TestRead: another process reads the holder's address from the file, and
+// nothing once the holder is gone.
+func TestRead(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	if got := Read(path); got != (Info{}) {
+		t.Errorf("Read of a missing file = %+v, want zero", got)
+	}
+	l, err := Acquire(path, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetAddress("http://127.0.0.1:9191"); err != nil {
+		t.Fatal(err)
+	}
+	if got := Read(path); got.PID != os.Getpid() || got.Address != "http://127.0.0.1:9191" {
+		t.Errorf("Read while held = %+v, want this pid at the new address", got)
+	}
+	l.Release()
+	if got := Read(path); got != (Info{}) {
+		t.Errorf("Read after release = %+v, want zero", got)
+	}
+}

@@ -1,6 +1,6 @@
 // Package paths locates Claudeflare's home folder and the files in it
-// (SPEC §1): config.json, the SQLite database, the opt-in credentials file
-// and the single-instance lock.
+// (SPEC §1): config.json, the SQLite database, the opt-in credentials file,
+// the single-instance lock and the record of Claude Code's wiring.
 package paths
 
 import (
@@ -79,6 +79,10 @@ func CredentialsPath(home string) string { return filepath.Join(home, "credentia
 
 // LockPath is the single-instance lock file claudeflare.lock in home.
 func LockPath(home string) string { return filepath.Join(home, "claudeflare.lock") }
+
+// ClaudeCodePath is claude-code.json in home: what `claudeflare claude-code
+// enable` changed in Claude Code's settings, so that disable can undo it.
+func ClaudeCodePath(home string) string { return filepath.Join(home, "claude-code.json") }
 
 // userHome finds the user's home directory through lookup, as os.UserHomeDir
 // does through the real environment.

@@ -129,6 +129,7 @@ func TestFileNames(t *testing.T) {
 		{"db", DBPath(home), "claudeflare.db"},
 		{"credentials", CredentialsPath(home), "credentials.json"},
 		{"lock", LockPath(home), "claudeflare.lock"},
+		{"claude code record", ClaudeCodePath(home), "claude-code.json"},
 	}
 	for _, tt := range tests {
 		if tt.got != filepath.Join(home, tt.want) {
