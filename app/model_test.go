@@ -11,7 +11,7 @@ import (
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-func view(name string, st account.Status, change ...func(*pool.View)) pool.View {
+func poolView(name string, st account.Status, change ...func(*pool.View)) pool.View {
 	v := pool.View{Account: account.Account{Name: name}, Status: st}
 	for _, c := range change {
 		c(&v)
@@ -27,10 +27,10 @@ func TestHealthOf(t *testing.T) {
 		want  Health
 	}{
 		{"no accounts pass through", nil, HealthOK},
-		{"all serving", []pool.View{view("a", account.StatusActive), view("b", account.StatusAvailable)}, HealthOK},
-		{"one limited", []pool.View{view("a", account.StatusActive), view("b", account.StatusRateLimited)}, HealthLimited},
-		{"one needs login", []pool.View{view("a", account.StatusAvailable), view("b", account.StatusNeedsLogin)}, HealthLimited},
-		{"none can serve", []pool.View{view("a", account.StatusPaused), view("b", account.StatusCooldown)}, HealthDown},
+		{"all serving", []pool.View{poolView("a", account.StatusActive), poolView("b", account.StatusAvailable)}, HealthOK},
+		{"one limited", []pool.View{poolView("a", account.StatusActive), poolView("b", account.StatusRateLimited)}, HealthLimited},
+		{"one needs login", []pool.View{poolView("a", account.StatusAvailable), poolView("b", account.StatusNeedsLogin)}, HealthLimited},
+		{"none can serve", []pool.View{poolView("a", account.StatusPaused), poolView("b", account.StatusCooldown)}, HealthDown},
 	}
 	for _, tt := range tests {
 		if got := HealthOf(tt.views); got != tt.want {
@@ -42,9 +42,9 @@ func TestHealthOf(t *testing.T) {
 func TestBuildMenu(t *testing.T) {
 	t.Parallel()
 	views := []pool.View{
-		view("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = now.Add(3*time.Hour + 12*time.Minute) }),
-		view("home", account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = time.Date(2026, 11, 25, 14, 30, 0, 0, time.Local) }),
-		view("spare", account.StatusPaused),
+		poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = now.Add(3*time.Hour + 12*time.Minute) }),
+		poolView("home", account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = time.Date(2026, 11, 25, 14, 30, 0, 0, time.Local) }),
+		poolView("spare", account.StatusPaused),
 	}
 	m := BuildMenu("127.0.0.1:8080", views, now)
 	if m.Status != "Proxy on http://127.0.0.1:8080" || m.Export != "export ANTHROPIC_BASE_URL=http://127.0.0.1:8080" {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/view"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -10,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -23,7 +23,7 @@ type StatsSource interface {
 var usageWindows = []string{"1h", "24h", "7d", "30d"}
 
 // UsageSummary is the figures line of the usage window.
-func UsageSummary(s api.StatsJSON) []string {
+func UsageSummary(s view.Stats) []string {
 	t := s.Total
 	avg := time.Duration(s.Sessions.AvgLengthSeconds * float64(time.Second)).Round(time.Minute)
 	return []string{
@@ -64,7 +64,7 @@ func newUsageView(src StatsSource, background func(func())) *usageView {
 func (v *usageView) load() {
 	window := v.window
 	v.background(func() {
-		d, _ := api.ParseWindow(window)
+		d, _ := view.ParseWindow(window)
 		now := time.Now()
 		st, err := v.src.DB().Stats(context.Background(), now.Add(-d), now)
 		var evs []store.Event
@@ -77,12 +77,12 @@ func (v *usageView) load() {
 				v.body.Add(widget.NewLabel("Could not read the request log: " + err.Error()))
 				return
 			}
-			v.draw(api.StatsView(st, d), evs)
+			v.draw(view.StatsOf(st, d), evs)
 		})
 	})
 }
 
-func (v *usageView) draw(s api.StatsJSON, evs []store.Event) {
+func (v *usageView) draw(s view.Stats, evs []store.Event) {
 	v.body.RemoveAll()
 	for _, line := range UsageSummary(s) {
 		v.body.Add(widget.NewLabel(line))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/claudeflare/claudeflare/core/view"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -35,7 +35,7 @@ func TestBarHeights(t *testing.T) {
 
 func TestUsageSummary(t *testing.T) {
 	t.Parallel()
-	var s api.StatsJSON
+	var s view.Stats
 	s.Total.Requests, s.Total.Errors, s.Total.CostUSDEstimate = 10, 1, 1.234
 	s.Failovers.Count, s.Failovers.Rate, s.RateLimitEvents = 2, 0.2, 3
 	s.Sessions.Count, s.Sessions.AvgLengthSeconds, s.Sessions.AvgRequests, s.Sessions.EndedByRateLimit = 4, 5400, 2.5, 1

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/view"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/accounts"
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
@@ -88,9 +88,9 @@ func accountsList(env *Env, args []string) error {
 	now := time.Now()
 	views := pool.ViewsOf(list, now, o.cfg.SessionDuration())
 	if *asJSON {
-		out := make([]api.AccountJSON, len(views))
+		out := make([]view.Account, len(views))
 		for i, v := range views {
-			out[i] = api.AccountView(v, now)
+			out[i] = view.AccountOf(v, now)
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")

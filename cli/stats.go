@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/claudeflare/claudeflare/core/view"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core"
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -22,7 +22,7 @@ func statsCmd(env *Env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("stats takes no arguments")
 	}
-	window, err := api.ParseWindow(*windowFlag)
+	window, err := view.ParseWindow(*windowFlag)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -40,12 +40,12 @@ func statsCmd(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	view := api.StatsView(st, window)
+	figures := view.StatsOf(st, window)
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(view)
+		return enc.Encode(figures)
 	}
-	api.PrintStats(env.Stdout, view)
+	PrintStats(env.Stdout, figures)
 	return nil
 }

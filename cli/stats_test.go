@@ -3,13 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"github.com/claudeflare/claudeflare/core/session"
+	"github.com/claudeflare/claudeflare/core/view"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -49,7 +49,7 @@ func TestStatsFromTheDatabase(t *testing.T) {
 			args = append(args, "--window", tt.window)
 		}
 		r := runCLI(t, home, "", nil, args...)
-		var s api.StatsJSON
+		var s view.Stats
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &s) != nil {
 			t.Fatalf("%v: %+v", args, r)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/proxy"
+	"github.com/claudeflare/claudeflare/core/server"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -113,12 +114,11 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 		Transport: opts.Transport, Tokens: c.tokens, Now: opts.Now, Log: c.log,
 	})
 	deps := api.Deps{
-		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus, Proxy: c.proxy,
-		Version: opts.Version, Now: opts.Now, Reload: c.Reload, ClientKey: c.clientKey.get,
-		Metrics: c.metrics.Handler(),
+		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus,
+		Version: opts.Version, Now: opts.Now, Reload: c.Reload, Metrics: c.metrics.Handler(),
 	}
 	deps.Extra = c.extraRoutes(deps)
-	c.handler = api.New(deps)
+	c.handler = server.New(server.Options{Config: cfg.Get, ClientKey: c.clientKey.get, Proxy: c.proxy, API: api.New(deps)})
 	if err := c.Reload(ctx); err != nil {
 		c.writer.Close(ctx)
 		c.db.Close()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"github.com/claudeflare/claudeflare/core/view"
 	"net/http"
 
 	"github.com/claudeflare/claudeflare/core/account"
@@ -14,9 +15,9 @@ import (
 func (s *server) listAccounts(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	views := s.Pool.Views(now, s.Config.Get().SessionDuration())
-	out := make([]AccountJSON, len(views))
+	out := make([]view.Account, len(views))
 	for i, v := range views {
-		out[i] = AccountView(v, now)
+		out[i] = view.AccountOf(v, now)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -28,11 +29,11 @@ func (s *server) respondAccount(w http.ResponseWriter, r *http.Request, status i
 	now := s.Now()
 	for _, v := range s.Pool.Views(now, s.Config.Get().SessionDuration()) {
 		if v.ID == a.ID {
-			writeJSON(w, status, AccountView(v, now))
+			writeJSON(w, status, view.AccountOf(v, now))
 			return
 		}
 	}
-	writeJSON(w, status, AccountView(pool.View{Account: a, Status: a.StatusAt(now, false)}, now))
+	writeJSON(w, status, view.AccountOf(pool.View{Account: a, Status: a.StatusAt(now, false)}, now))
 }
 
 func (s *server) addAccount(w http.ResponseWriter, r *http.Request) {
@@ -47,10 +48,10 @@ func (s *server) addAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case body.Name == nil:
-		writeJSONError(w, http.StatusBadRequest, "name: required")
+		WriteError(w, http.StatusBadRequest, "name: required")
 		return
 	case body.APIKey == nil:
-		writeJSONError(w, http.StatusBadRequest, "api_key: required (to add a Claude Pro/Max account, log in with POST /api/oauth/start or `claudeflare accounts add NAME`)")
+		WriteError(w, http.StatusBadRequest, "api_key: required (to add a Claude Pro/Max account, log in with POST /api/oauth/start or `claudeflare accounts add NAME`)")
 		return
 	}
 	prio := 0
@@ -75,7 +76,7 @@ func (s *server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Name == nil && body.Priority == nil {
-		writeJSONError(w, http.StatusBadRequest, "nothing to change: send name and/or priority")
+		WriteError(w, http.StatusBadRequest, "nothing to change: send name and/or priority")
 		return
 	}
 	a, err := s.Accounts.Update(r.Context(), r.PathValue("name"), body.Name, body.Priority)
@@ -111,14 +112,14 @@ func (s *server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 func writeAccountError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, accounts.ErrInvalid):
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, store.ErrNotFound):
-		writeJSONError(w, http.StatusNotFound, err.Error())
+		WriteError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, store.ErrNameTaken):
-		writeJSONError(w, http.StatusConflict, err.Error())
+		WriteError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, creds.ErrUnavailable):
-		writeJSONError(w, http.StatusServiceUnavailable, err.Error())
+		WriteError(w, http.StatusServiceUnavailable, err.Error())
 	default:
-		writeJSONError(w, http.StatusInternalServerError, err.Error())
+		WriteError(w, http.StatusInternalServerError, err.Error())
 	}
 }

@@ -27,7 +27,7 @@ func (s *server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(patch) == 0 {
-		writeJSONError(w, http.StatusBadRequest, "the patch is empty: send at least one configuration key")
+		WriteError(w, http.StatusBadRequest, "the patch is empty: send at least one configuration key")
 		return
 	}
 	s.applyPatch(w, patch, func(c config.Config) any { return configJSON(c, s.Config.Sources()) })
@@ -39,11 +39,11 @@ func (s *server) applyPatch(w http.ResponseWriter, patch map[string]json.RawMess
 	var cfgErr *config.Error
 	switch {
 	case errors.As(err, &envErr):
-		writeJSONError(w, http.StatusConflict, err.Error())
+		WriteError(w, http.StatusConflict, err.Error())
 	case errors.As(err, &cfgErr):
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
-		writeJSONError(w, http.StatusInternalServerError, "saving config: "+err.Error())
+		WriteError(w, http.StatusInternalServerError, "saving config: "+err.Error())
 	default:
 		writeJSON(w, http.StatusOK, answer(c))
 	}
@@ -62,7 +62,7 @@ func (s *server) putStrategy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Strategy == nil {
-		writeJSONError(w, http.StatusBadRequest, `strategy: required, e.g. {"strategy":"session"}`)
+		WriteError(w, http.StatusBadRequest, `strategy: required, e.g. {"strategy":"session"}`)
 		return
 	}
 	raw, _ := json.Marshal(*body.Strategy)

@@ -21,7 +21,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func writeJSONError(w http.ResponseWriter, status int, msg string) {
+// WriteError answers {"error": msg} with status, as every API error does.
+func WriteError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
@@ -73,7 +74,7 @@ func writeBodyError(w http.ResponseWriter, err error) {
 	if errors.Is(err, errBodyTooLarge) {
 		status = http.StatusRequestEntityTooLarge
 	}
-	writeJSONError(w, status, err.Error())
+	WriteError(w, status, err.Error())
 }
 
 func jsonKind(goKind string) string {

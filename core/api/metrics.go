@@ -6,7 +6,7 @@ import "net/http"
 // metrics), or 404 when the engine has none.
 func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	if s.Metrics == nil {
-		writeJSONError(w, http.StatusNotFound, "metrics are not enabled")
+		WriteError(w, http.StatusNotFound, "metrics are not enabled")
 		return
 	}
 	s.Metrics.ServeHTTP(w, r)

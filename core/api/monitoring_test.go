@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/view"
 	"io"
 	"math"
 	"net"
@@ -18,7 +19,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/internal/testkit"
@@ -53,12 +53,12 @@ func TestStatsAndMetricsThroughAFailover(t *testing.T) {
 	}
 
 	r := h.do("GET", "/api/stats?window=1h", "")
-	var st api.StatsJSON
+	var st view.Stats
 	if err := json.Unmarshal([]byte(r.body), &st); err != nil || r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	in := int64(fakeanthropic.InputTokens([]byte(sonnetBody)))
-	wantTotal := api.TotalsJSON{Requests: 3, InputTokens: 3 * in, OutputTokens: 3 * fakeanthropic.OutputTokens,
+	wantTotal := view.Totals{Requests: 3, InputTokens: 3 * in, OutputTokens: 3 * fakeanthropic.OutputTokens,
 		CacheReadTokens: 3 * fakeanthropic.CacheReadInputTokens, CacheCreationTokens: 3 * fakeanthropic.CacheCreationInputTokens}
 	wantTotal.CostUSDEstimate = math.Round((float64(wantTotal.InputTokens)*3 + float64(wantTotal.OutputTokens)*15 +
 		float64(wantTotal.CacheCreationTokens)*3.75 + float64(wantTotal.CacheReadTokens)*0.30)) / 1e6
@@ -72,11 +72,11 @@ func TestStatsAndMetricsThroughAFailover(t *testing.T) {
 	if a.Account != "a" || a.Requests != 0 || a.RateLimitEvents != 1 || a.FailoversFrom != 1 || a.Sessions.Count != 0 {
 		t.Errorf("a: %+v", a)
 	}
-	if b.Account != "b" || b.Requests != 3 || b.Share != 1 || b.Failovers != (api.FailoversJSON{Count: 1, Requests: 1, Rate: 1.0 / 3}) ||
+	if b.Account != "b" || b.Requests != 3 || b.Share != 1 || b.Failovers != (view.Failovers{Count: 1, Requests: 1, Rate: 1.0 / 3}) ||
 		b.Sessions.Count != 1 || b.Sessions.Open != 1 || b.Latency.Samples != 3 || b.Latency.TTFBMs.P99 <= 0 {
 		t.Errorf("b: %+v", b)
 	}
-	if st.Failovers != (api.FailoversJSON{Count: 1, Requests: 1, Rate: 1.0 / 3}) || st.RateLimitEvents != 1 ||
+	if st.Failovers != (view.Failovers{Count: 1, Requests: 1, Rate: 1.0 / 3}) || st.RateLimitEvents != 1 ||
 		st.Sessions.Count != 1 || st.Latency.Samples != 3 || len(st.UnpricedModels) != 0 || st.CostNote == "" {
 		t.Errorf("stats %+v", st)
 	}

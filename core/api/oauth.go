@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/claudeflare/claudeflare/core/view"
 	"net/http"
 	"time"
 
@@ -59,7 +60,7 @@ func (h *oauthHandlers) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Name == nil {
-		writeJSONError(w, http.StatusBadRequest, "name: required")
+		WriteError(w, http.StatusBadRequest, "name: required")
 		return
 	}
 	id, l, err := h.logins.Start(r.Context(), oauth.Request{
@@ -103,10 +104,10 @@ func (h *oauthHandlers) complete(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case body.SessionID == nil:
-		writeJSONError(w, http.StatusBadRequest, "session_id: required")
+		WriteError(w, http.StatusBadRequest, "session_id: required")
 		return
 	case body.Code == nil:
-		writeJSONError(w, http.StatusBadRequest, "code: required (the code#state shown after logging in)")
+		WriteError(w, http.StatusBadRequest, "code: required (the code#state shown after logging in)")
 		return
 	}
 	a, err := h.logins.Complete(r.Context(), *body.SessionID, *body.Code)
@@ -118,17 +119,17 @@ func (h *oauthHandlers) complete(w http.ResponseWriter, r *http.Request) {
 }
 
 // accountJSON is a as the pool shows it.
-func (h *oauthHandlers) accountJSON(ctx context.Context, a account.Account) AccountJSON {
+func (h *oauthHandlers) accountJSON(ctx context.Context, a account.Account) view.Account {
 	if h.Reload != nil {
 		_ = h.Reload(ctx)
 	}
 	now := h.Now()
 	for _, v := range h.Pool.Views(now, h.Config.Get().SessionDuration()) {
 		if v.ID == a.ID {
-			return AccountView(v, now)
+			return view.AccountOf(v, now)
 		}
 	}
-	return AccountView(pool.View{Account: a, Status: a.StatusAt(now, false)}, now)
+	return view.AccountOf(pool.View{Account: a, Status: a.StatusAt(now, false)}, now)
 }
 
 // writeLoginError maps login errors to statuses; account errors as writeAccountError does.
@@ -136,16 +137,16 @@ func writeLoginError(w http.ResponseWriter, err error) {
 	var te *oauth.TokenError
 	switch {
 	case errors.Is(err, oauth.ErrUnknownSession):
-		writeJSONError(w, http.StatusNotFound, err.Error())
+		WriteError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, oauth.ErrInProgress), errors.Is(err, oauth.ErrFinished),
 		errors.Is(err, oauth.ErrTimedOut), errors.Is(err, oauth.ErrCancelled):
-		writeJSONError(w, http.StatusConflict, err.Error())
+		WriteError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, oauth.ErrBadCode), errors.Is(err, oauth.ErrStateMismatch), errors.Is(err, oauth.ErrDenied):
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &te) && te.Code == "invalid_grant":
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 	case errors.As(err, &te), errors.Is(err, oauth.ErrUpstream):
-		writeJSONError(w, http.StatusBadGateway, err.Error())
+		WriteError(w, http.StatusBadGateway, err.Error())
 	default:
 		writeAccountError(w, err)
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/accounts"
@@ -15,24 +14,23 @@ import (
 
 // Deps is what the API works with.
 type Deps struct {
-	Config    *config.Manager
-	Pool      *pool.Pool
-	Accounts  *accounts.Service
-	DB        *store.DB
-	Bus       *events.Bus
-	Proxy     http.Handler
-	Version   string
-	Now       func() time.Time
-	Reload    func(context.Context) error // re-reads accounts into the pool after a change
-	ClientKey func() string
-	Metrics   http.Handler // GET /metrics; nil answers 404
+	Config   *config.Manager
+	Pool     *pool.Pool
+	Accounts *accounts.Service
+	DB       *store.DB
+	Bus      *events.Bus
+	Version  string
+	Now      func() time.Time
+	Reload   func(context.Context) error // re-reads accounts into the pool after a change
+	Metrics  http.Handler                // GET /metrics; nil answers 404
 	// Extra registers more routes (OAuth, metrics) on the mux.
 	Extra func(mux *http.ServeMux)
 }
 
 type server struct{ Deps }
 
-// New returns the handler for the whole listener: proxy and API behind the guards.
+// New returns the API's handler: every /api/ route, /health and /metrics.
+// The entry point (core/server) puts it behind the guards beside the proxy.
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -58,54 +56,9 @@ func New(d Deps) http.Handler {
 		d.Extra(mux)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
+		WriteError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	mux.Handle("/v1/", d.Proxy)
-	return &Guard{Config: d.Config.Get, ClientKey: d.ClientKey, Next: cleanPaths(mux)}
-}
-
-// cleanPaths refuses paths that are not in canonical form instead of
-// redirecting them, so that a path like /v1/../api/... can never reach a
-// route it does not name, here or at the upstream the proxy forwards it to.
-func cleanPaths(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !canonicalPath(r.URL.Path, r.URL.RawPath) {
-			refuse(w, r, http.StatusBadRequest, "path is not in canonical form")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// canonicalPath reports whether the decoded path p (raw: as sent, when that
-// differs from p's default encoding) is free of everything a path cleaner,
-// here or upstream, could turn into another path: dot segments (also with
-// ;parameters, which some servers drop), doubled slashes, backslashes (which
-// some servers read as slashes; Go decodes %5C into p and, that being its
-// default encoding, keeps no raw form), encoded slashes, encodings left over
-// after decoding (%252e…) and control characters.
-func canonicalPath(p, raw string) bool {
-	if strings.Contains(p, "//") || strings.Contains(p, `\`) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] < 0x20 || p[i] == 0x7f {
-			return false
-		}
-	}
-	for seg := range strings.SplitSeq(p, "/") {
-		seg, _, _ = strings.Cut(seg, ";")
-		if seg == "." || seg == ".." {
-			return false
-		}
-	}
-	raw, p = strings.ToLower(raw), strings.ToLower(p)
-	for _, enc := range []string{"%2f", "%5c"} {
-		if strings.Contains(raw, enc) || strings.Contains(p, enc) {
-			return false
-		}
-	}
-	return !strings.Contains(p, "%2e")
+	return mux
 }
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {

@@ -1,20 +1,21 @@
 package api
 
 import (
+	"github.com/claudeflare/claudeflare/core/view"
 	"net/http"
 )
 
 func (s *server) stats(w http.ResponseWriter, r *http.Request) {
-	window, err := ParseWindow(r.URL.Query().Get("window"))
+	window, err := view.ParseWindow(r.URL.Query().Get("window"))
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	now := s.Now()
 	st, err := s.DB.Stats(r.Context(), now.Add(-window), now)
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "computing stats: "+err.Error())
+		WriteError(w, http.StatusInternalServerError, "computing stats: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, StatsView(st, window))
+	writeJSON(w, http.StatusOK, view.StatsOf(st, window))
 }

@@ -6,10 +6,10 @@ import (
 	"strconv"
 )
 
-// writeError answers with an Anthropic-style error document, so that
+// WriteError answers with an Anthropic-style error document, so that
 // clients such as Claude Code show the message and react to the status as
 // they would to Anthropic's own.
-func writeError(w http.ResponseWriter, status int, errType, message string) {
+func WriteError(w http.ResponseWriter, status int, errType, message string) {
 	body, _ := json.Marshal(map[string]any{
 		"type":  "error",
 		"error": map[string]string{"type": errType, "message": message},

@@ -402,7 +402,7 @@ func (ex *exchange) keepUsage(streaming bool, sse *sseUsage, whole []byte) {
 func (ex *exchange) fail(status int, errType, message string) {
 	ex.row.Status, ex.row.Error = status, errType+": "+message
 	ex.w.Header().Set(AccountHeader, "none")
-	writeError(ex.w, status, errType, message)
+	WriteError(ex.w, status, errType, message)
 }
 
 // finish writes the request row and announces it, never waiting on the database.

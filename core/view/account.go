@@ -1,4 +1,8 @@
-package api
+// Package view is how accounts, requests, figures and the configuration
+// look to everything outside the engine: the JSON of the HTTP API and of
+// `--json`, and what the command line and the windows show. It never holds
+// a secret.
+package view
 
 import (
 	"time"
@@ -8,8 +12,8 @@ import (
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
-// AccountJSON is an account as the API and `accounts list --json` show it. It never holds a secret.
-type AccountJSON struct {
+// Account is an account as the API and `accounts list --json` show it. It never holds a secret.
+type Account struct {
 	ID               string     `json:"id"`
 	Name             string     `json:"name"`
 	Kind             string     `json:"kind"`
@@ -28,35 +32,35 @@ type AccountJSON struct {
 	TokenExpiresAt   *time.Time `json:"token_expires_at"`
 	// Utilization is the five-hour window's, kept beside Limits for
 	// scripts written before it.
-	Utilization *float64             `json:"utilization"`
-	Limits      map[string]LimitJSON `json:"limits"`
+	Utilization *float64         `json:"utilization"`
+	Limits      map[string]Limit `json:"limits"`
 }
 
-// LimitJSON is one quota window (SPEC §8): its utilization (a fraction, can
+// Limit is one quota window (SPEC §8): its utilization (a fraction, can
 // exceed 1), when it resets and Anthropic's status for it. A window whose
 // reset has passed shows as unused until the next answer reports it.
-type LimitJSON struct {
+type Limit struct {
 	Utilization float64    `json:"utilization"`
 	ResetsAt    *time.Time `json:"resets_at"`
 	Status      string     `json:"status"`
 }
 
 // Limits converts an account's quota as it stands at now.
-func Limits(q account.Quota, now time.Time) map[string]LimitJSON {
-	out := make(map[string]LimitJSON, len(q))
+func Limits(q account.Quota, now time.Time) map[string]Limit {
+	out := make(map[string]Limit, len(q))
 	for name, w := range q.Current(now) {
-		out[name] = LimitJSON{Utilization: w.Utilization, ResetsAt: timeOrNil(w.ResetsAt), Status: w.Status}
+		out[name] = Limit{Utilization: w.Utilization, ResetsAt: timeOrNil(w.ResetsAt), Status: w.Status}
 	}
 	return out
 }
 
-// AccountView converts a pool view for output.
-func AccountView(v pool.View, now time.Time) AccountJSON {
+// AccountOf converts a pool view for output.
+func AccountOf(v pool.View, now time.Time) Account {
 	mode := v.Mode
 	if v.Kind == account.KindAPIKey && mode == "" {
 		mode = "api_key"
 	}
-	j := AccountJSON{
+	j := Account{
 		ID: v.ID, Name: v.Name, Kind: string(v.Kind), Mode: mode, Priority: v.Priority, Paused: v.Paused,
 		Status: string(v.Status), SessionRequests: v.SessionRequests, TotalRequests: v.TotalRequests,
 		SessionStart: timeOrNil(v.SessionStart), SessionExpiresAt: timeOrNil(v.SessionExpiresAt),
@@ -83,8 +87,8 @@ func timeOrNil(t time.Time) *time.Time {
 	return &u
 }
 
-// RequestJSON is one request row as the API shows it.
-type RequestJSON struct {
+// Request is one request row as the API shows it.
+type Request struct {
 	ID                  string    `json:"id"`
 	Start               time.Time `json:"start"`
 	Method              string    `json:"method"`
@@ -103,9 +107,9 @@ type RequestJSON struct {
 	Error               string    `json:"error,omitempty"`
 }
 
-// RequestView converts a stored row for output.
-func RequestView(r store.RequestRow) RequestJSON {
-	return RequestJSON{
+// RequestOf converts a stored row for output.
+func RequestOf(r store.RequestRow) Request {
+	return Request{
 		ID: r.ID, Start: r.Start.UTC(), Method: r.Method, Path: r.Path, Account: r.AccountName, Status: r.Status,
 		DurationMS: float64(r.Duration.Microseconds()) / 1000, TTFBMS: float64(r.TTFB.Microseconds()) / 1000,
 		Failovers: r.Failovers, Model: r.Model, InputTokens: r.InputTokens, OutputTokens: r.OutputTokens,

@@ -1,4 +1,4 @@
-package api_test
+package view_test
 
 import (
 	"encoding/json"
@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 // benchRows is how many request rows BenchmarkStats puts in the database:
@@ -99,7 +99,7 @@ func BenchmarkStats(b *testing.B) {
 
 	for _, w := range []string{"1h", "24h", "7d", "30d"} {
 		b.Run(w, func(b *testing.B) {
-			window, err := api.ParseWindow(w)
+			window, err := view.ParseWindow(w)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func BenchmarkStats(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := json.Marshal(api.StatsView(st, window)); err != nil {
+				if _, err := json.Marshal(view.StatsOf(st, window)); err != nil {
 					b.Fatal(err)
 				}
 				total = st.Total.Requests

@@ -1,41 +1,15 @@
-package api
+package view
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"github.com/claudeflare/claudeflare/core/session"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/claudeflare/claudeflare/core/session"
 	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update after checking):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // sampleStats are the figures of a busy hour, as store.Stats returns them.
 func sampleStats() store.Stats {
@@ -95,21 +69,21 @@ func sampleStats() store.Stats {
 
 func TestStatsViewFigures(t *testing.T) {
 	t.Parallel()
-	v := StatsView(sampleStats(), time.Hour)
+	v := StatsOf(sampleStats(), time.Hour)
 	if v.Window != "1h" || v.Series.Bucket != "5m" || v.Series.BucketSeconds != 300 || len(v.Series.Starts) != 13 {
 		t.Errorf("window %q, bucket %q (%d s), %d buckets", v.Window, v.Series.Bucket, v.Series.BucketSeconds, len(v.Series.Starts))
 	}
-	if want := (FailoversJSON{Count: 3, Requests: 2, Rate: 0.25}); v.Failovers != want {
+	if want := (Failovers{Count: 3, Requests: 2, Rate: 0.25}); v.Failovers != want {
 		t.Errorf("failovers %+v, want %+v", v.Failovers, want)
 	}
 	a := v.Accounts[0]
-	if want := (FailoversJSON{Count: 3, Requests: 2, Rate: 2.0 / 3}); a.Failovers != want {
+	if want := (Failovers{Count: 3, Requests: 2, Rate: 2.0 / 3}); a.Failovers != want {
 		t.Errorf("alice failovers %+v, want %+v", a.Failovers, want)
 	}
 	if a.CostUSDEstimate != 0.301138 || v.Accounts[1].CostUSDEstimate != 12.345679 || v.Total.CostUSDEstimate != 12.646816 {
 		t.Errorf("costs %v %v %v: kept to the millionth of a dollar", a.CostUSDEstimate, v.Accounts[1].CostUSDEstimate, v.Total.CostUSDEstimate)
 	}
-	wantSessions := SessionsJSON{Count: 2, Ended: 1, Open: 1, AvgLengthSeconds: 120, AvgRequests: 3, EndedByRateLimit: 1,
+	wantSessions := Sessions{Count: 2, Ended: 1, Open: 1, AvgLengthSeconds: 120, AvgRequests: 3, EndedByRateLimit: 1,
 		EndReasons: map[string]int64{"rate_limit": 1}}
 	if !reflect.DeepEqual(a.Sessions, wantSessions) {
 		t.Errorf("alice sessions %+v, want %+v", a.Sessions, wantSessions)
@@ -120,7 +94,7 @@ func TestStatsViewFigures(t *testing.T) {
 	if idle := v.Accounts[2].Sessions; idle.EndReasons == nil || idle.AvgLengthSeconds != 0 {
 		t.Errorf("idle sessions %+v: end_reasons must be {} and averages 0", idle)
 	}
-	wantLatency := LatencyJSON{Samples: 2, TTFBMs: PercentilesJSON{1300, 2000, 2000}, DurationMs: PercentilesJSON{10000, 20000, 20000}}
+	wantLatency := Latency{Samples: 2, TTFBMs: Percentiles{1300, 2000, 2000}, DurationMs: Percentiles{10000, 20000, 20000}}
 	if v.Accounts[1].Latency != wantLatency {
 		t.Errorf("bob latency %+v, want %+v", v.Accounts[1].Latency, wantLatency)
 	}
@@ -137,13 +111,13 @@ func TestStatsViewFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "stats.json", append(b, '\n'))
+	testkit.Golden(t, "testdata/stats.json", append(b, '\n'))
 }
 
 func TestStatsViewEmpty(t *testing.T) {
 	t.Parallel()
 	since := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
-	v := StatsView(store.Stats{Since: since, Until: since.Add(30 * 24 * time.Hour)}, 30*24*time.Hour)
+	v := StatsOf(store.Stats{Since: since, Until: since.Add(30 * 24 * time.Hour)}, 30*24*time.Hour)
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
@@ -159,31 +133,19 @@ func TestStatsViewEmpty(t *testing.T) {
 	if v.Window != "30d" || v.Series.Bucket != "" || v.Sessions.EndReasons == nil || v.Failovers.Rate != 0 {
 		t.Errorf("%+v", v)
 	}
-	var out bytes.Buffer
-	printStats(&out, v, time.UTC)
-	golden(t, "stats_empty.txt", out.Bytes())
+	b, err = json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Golden(t, "testdata/stats_empty.json", append(b, '\n'))
 }
 
-func TestPrintStatsTable(t *testing.T) {
-	t.Parallel()
-	var out bytes.Buffer
-	printStats(&out, StatsView(sampleStats(), time.Hour), time.UTC)
-	golden(t, "stats.txt", out.Bytes())
-}
-
-func TestFormatters(t *testing.T) {
+func TestWindowAndBucketNames(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ got, want string }{
-		{count(0), "0"}, {count(999), "999"}, {count(1000), "1,000"}, {count(-1234567), "-1,234,567"},
-		{dollars(0), "$0.00"}, {dollars(0.0012), "$0.0012"}, {dollars(1.999), "$2.00"}, {dollars(12345.678), "$12,345.68"},
-		{latency(0, 0), "-"}, {latency(1, 0.05), "0.05ms"}, {latency(1, 99), "99ms"}, {latency(1, 1300), "1.3s"},
-		{latency(1, 120000), "120s"},
-		{sessionLength(120), "2m"}, {sessionLength(640), "10m40s"}, {sessionLength(4800), "1h20m"}, {sessionLength(45), "45s"},
-		{sessionLength(18000), "5h"},
-		{sparkline([]int64{0, 1, 8, 4}), "·▁█▄"}, {sparkline(nil), ""},
-		{windowName(time.Hour), "1h"}, {windowName(24 * time.Hour), "24h"}, {windowName(7 * 24 * time.Hour), "7d"},
-		{windowName(90 * time.Minute), "1h30m0s"},
-		{bucketName(5 * time.Minute), "5m"}, {bucketName(6 * time.Hour), "6h"}, {bucketName(24 * time.Hour), "1d"},
+		{WindowName(time.Hour), "1h"}, {WindowName(24 * time.Hour), "24h"}, {WindowName(7 * 24 * time.Hour), "7d"},
+		{WindowName(90 * time.Minute), "1h30m0s"},
+		{BucketName(5 * time.Minute), "5m"}, {BucketName(6 * time.Hour), "6h"}, {BucketName(24 * time.Hour), "1d"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)

@@ -1,4 +1,4 @@
-package api
+package server
 
 import (
 	"crypto/subtle"
@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/proxy"
 )
 
 // Guard wraps every route (proxy and API) with SPEC §2 and §5's defences:
@@ -128,7 +130,7 @@ func quoteHost(s string) string {
 // paths, so that Claude Code shows the message, and as {"error"} on the API.
 func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if !strings.HasPrefix(r.URL.Path, "/v1/") {
-		writeJSONError(w, status, msg)
+		api.WriteError(w, status, msg)
 		return
 	}
 	errType := "permission_error"
@@ -138,6 +140,6 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
 		errType = "invalid_request_error"
 	}
-	w.Header().Set("X-Claudeflare-Account", "none")
-	writeJSON(w, status, map[string]any{"type": "error", "error": map[string]string{"type": errType, "message": msg}})
+	w.Header().Set(proxy.AccountHeader, "none")
+	proxy.WriteError(w, status, errType, msg)
 }
