@@ -46,6 +46,21 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// IsID reports whether id has the shape NewID gives account ids (24
+// lower-case hex digits), unlike the credential store's other entries (the
+// client key): only such ids are account secrets that a clean-up may remove.
+func IsID(id string) bool {
+	if len(id) != 24 {
+		return false
+	}
+	for _, r := range id {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidateAPIKey checks the shape of a key without revealing it in the error.
 func ValidateAPIKey(key string) error {
 	switch {

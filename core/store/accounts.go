@@ -190,6 +190,9 @@ func (db *DB) UpdateAccountSettings(ctx context.Context, id string, s AccountSet
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.Account{}, fmt.Errorf("%w: id %s", ErrNotFound, id)
 	}
+	if errors.Is(err, ErrNameTaken) {
+		return account.Account{}, err // it names the account that has the name
+	}
 	if err != nil {
 		name := ""
 		if s.Name != nil {
