@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/platform/lock"
@@ -75,12 +76,19 @@ func (f *FileStore) LockStore(ctx context.Context) (context.Context, func(), err
 	return context.WithValue(ctx, heldKey{f.path}, true), release, nil
 }
 
+// lockWait bounds the wait for the lock when the caller's context does not:
+// holders keep it for milliseconds, so a longer wait means a process is
+// stuck holding it, and the user had better hear so than wait forever.
+const lockWait = 30 * time.Second
+
 // lock waits for this process's turn, then for the file lock.
 func (f *FileStore) lock(ctx context.Context) (func(), error) {
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel() // bounds the wait only; the lock outlives it
 	select {
 	case f.turn <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("waiting for the lock %s, held in this process: %w", f.LockPath(), ctx.Err())
 	}
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		<-f.turn
