@@ -212,7 +212,7 @@ func TestStartCleanUpWaitsForACreationInFlight(t *testing.T) {
 	// Give the start every chance to clean up too early, then finish the
 	// creation and let it go.
 	time.Sleep(200 * time.Millisecond)
-	if err := db.InsertAccount(locked, account.Account{ID: id, Name: "inflight", Kind: account.KindAPIKey, Utilization: -1}); err != nil {
+	if err := db.InsertAccount(locked, account.Account{ID: id, Name: "inflight", Kind: account.KindAPIKey}); err != nil {
 		t.Fatal(err)
 	}
 	release()
