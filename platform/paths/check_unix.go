@@ -30,6 +30,9 @@ func CheckHome(dir string) error {
 	check := func(path string) error {
 		info, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
+			if _, lerr := os.Lstat(path); errors.Is(lerr, fs.ErrNotExist) {
+				return nil // gone since it was listed: another process's temporary file, renamed
+			}
 			problems = append(problems, Problem{Path: path, What: "is a symbolic link to nothing",
 				Fix: "rm " + shellQuote(path)})
 			return nil
