@@ -18,6 +18,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 	"github.com/claudeflare/claudeflare/platform/keychain"
+	"github.com/claudeflare/claudeflare/platform/lock"
 	"github.com/claudeflare/claudeflare/platform/paths"
 )
 
@@ -130,13 +131,19 @@ func dispatch(env *Env, args []string) error {
 	return usagef("unknown command %q", cmd)
 }
 
-// home returns the home folder, created 0700 if missing.
+// home returns the home folder, created 0700 if missing. A home folder that
+// another user could change (owned by someone else, or writable by group or
+// others, itself or a file in it) is refused, naming the fix: every command
+// that opens it stops there.
 func (env *Env) home() (string, error) {
 	h, err := paths.Home(env.Lookup)
 	if err != nil {
 		return "", err
 	}
-	return h, paths.EnsureHome(h)
+	if err := paths.EnsureHome(h); err != nil {
+		return "", err
+	}
+	return h, paths.CheckHome(h)
 }
 
 // loadConfig reads the effective configuration, reporting a bad one.
@@ -163,6 +170,7 @@ func (env *Env) newCore(ctx context.Context, overrides map[string]string, log *s
 	return core.New(ctx, core.Options{
 		Home: home, Lookup: env.Lookup, Overrides: overrides, OpenCreds: openCreds(home),
 		Version: Version, Log: log, Transport: env.Transport, OpenBrowser: env.opener(),
+		LockFile: lock.Exclusive,
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/platform/lock"
 )
 
 func configCmd(env *Env, args []string) error {
@@ -39,7 +40,8 @@ func configCmd(env *Env, args []string) error {
 			return err
 		}
 		before, _, beforeErr := env.loadConfig(home)
-		c, _, err := config.Patch(core.ConfigPath(home), map[string]json.RawMessage{args[1]: raw}, env.Lookup, nil)
+		c, _, err := config.Patch(core.ConfigPath(home), map[string]json.RawMessage{args[1]: raw}, env.Lookup, nil,
+			config.WithLock(lock.Exclusive))
 		if err != nil {
 			return err
 		}

@@ -73,6 +73,14 @@ func (env *Env) statusLine(ctx context.Context, now time.Time) string {
 	if err != nil {
 		return notRunningLine
 	}
+	// The lock file says where to send the API token: from a home folder
+	// another user could change, it could send the token to them.
+	if err := paths.CheckHome(home); err != nil {
+		if _, unsafe := errors.AsType[*paths.UnsafeHomeError](err); unsafe {
+			return unsafeHomeLine
+		}
+		return notRunningLine // no home folder: nothing runs
+	}
 	cands, _ := env.appCandidates(home)
 	token := readAPIToken(home)
 	for _, c := range cands {
@@ -90,6 +98,9 @@ func (env *Env) statusLine(ctx context.Context, now time.Time) string {
 }
 
 const notRunningLine = "⇄ claudeflare not running"
+
+// unsafeHomeLine stands for the whole refusal, which `claudeflare config show` prints.
+const unsafeHomeLine = "⇄ claudeflare: the home folder is not safe (`claudeflare config show` says why)"
 
 // readAPIToken returns the local API token, or "" when there is none.
 func readAPIToken(home string) string {

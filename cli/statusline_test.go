@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +145,17 @@ func TestStatuslineCommand(t *testing.T) {
 			holdLock(t, home, hung.URL)
 			return map[string]string{"PORT": strconv.Itoa(testkit.FreePort(t))}
 		}, notRunningLine + "\n"},
+		{"unsafe home: its lock file is not trusted with the token", func(t *testing.T, home string) map[string]string {
+			if runtime.GOOS == "windows" {
+				t.Skip("no owner and mode check on Windows")
+			}
+			app := newFakeApp(t, noLimits)
+			holdLock(t, home, app.URL)
+			if err := os.Chmod(home, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, unsafeHomeLine + "\n"},
 		{"broken config.json", func(t *testing.T, home string) map[string]string {
 			if err := os.WriteFile(filepath.Join(home, "config.json"), []byte("{"), 0o600); err != nil {
 				t.Fatal(err)

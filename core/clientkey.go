@@ -32,20 +32,29 @@ func (k *clientKeyCache) load(ctx context.Context, store creds.Store) error {
 	return nil
 }
 
-// ClientKey returns the remote-use client key, making and storing one on first use.
-func ClientKey(ctx context.Context, store creds.Store) (string, error) {
-	s, err := store.Get(ctx, ClientKeyID)
-	if err == nil && s.APIKey != "" {
-		return s.APIKey, nil
-	}
-	if err != nil && !errors.Is(err, creds.ErrNotFound) {
-		return "", fmt.Errorf("reading the client key: %w", err)
-	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	key := "cfk-" + base64.RawURLEncoding.EncodeToString(b)
-	if err := store.Set(ctx, ClientKeyID, creds.Secret{APIKey: key}); err != nil {
-		return "", fmt.Errorf("saving the client key: %w", err)
+// ClientKey returns the remote-use client key, making and storing one on
+// first use. The look-up and the first save hold the store's cross-process
+// lock, so two processes starting at once agree on one key.
+func ClientKey(ctx context.Context, store creds.Store) (key string, err error) {
+	err = creds.Locked(ctx, store, func(ctx context.Context) error {
+		s, err := store.Get(ctx, ClientKeyID)
+		if err == nil && s.APIKey != "" {
+			key = s.APIKey
+			return nil
+		}
+		if err != nil && !errors.Is(err, creds.ErrNotFound) {
+			return fmt.Errorf("reading the client key: %w", err)
+		}
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		key = "cfk-" + base64.RawURLEncoding.EncodeToString(b)
+		if err := store.Set(ctx, ClientKeyID, creds.Secret{APIKey: key}); err != nil {
+			return fmt.Errorf("saving the client key: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return key, nil
 }

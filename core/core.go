@@ -40,6 +40,11 @@ type Options struct {
 	Now       func() time.Time
 	// OpenBrowser opens login pages (platform/browser.Open); nil opens none.
 	OpenBrowser func(url string) error
+	// LockFile takes the cross-process lock of a shared file
+	// (platform/lock.Exclusive): every change of config.json holds it, so the
+	// app and the CLI never overwrite each other's keys. nil: changes are
+	// ordered within this process only (tests).
+	LockFile config.Locker
 }
 
 // Core is a running (or ready to run) Claudeflare engine.
@@ -84,7 +89,11 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	cfg, err := config.NewManager(ConfigPath(opts.Home), opts.Lookup, opts.Overrides)
+	var cfgOpts []config.Option
+	if opts.LockFile != nil {
+		cfgOpts = append(cfgOpts, config.WithLock(opts.LockFile))
+	}
+	cfg, err := config.NewManager(ConfigPath(opts.Home), opts.Lookup, opts.Overrides, cfgOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +128,7 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	}
 	deps.Extra = c.extraRoutes(deps)
 	c.handler = server.New(server.Options{Config: cfg.Get, ClientKey: c.clientKey.get, Proxy: c.proxy, API: api.New(deps)})
+	c.cleanUp(ctx)
 	if err := c.Reload(ctx); err != nil {
 		c.writer.Close(ctx)
 		c.db.Close()

@@ -44,6 +44,15 @@ func (p credsProxy) Delete(ctx context.Context, id string) error {
 }
 func (p credsProxy) Describe() string { return p.c.credStore().Describe() }
 
+// LockStore takes the current store's cross-process lock (creds.Locked),
+// if it has one.
+func (p credsProxy) LockStore(ctx context.Context) (context.Context, func(), error) {
+	if l, ok := p.c.credStore().(creds.Locker); ok {
+		return l.LockStore(ctx)
+	}
+	return ctx, func() {}, nil
+}
+
 // moveSecrets carries the secrets to a newly chosen credential store. It
 // runs before the client key is read from the new store, which would
 // otherwise make a new one.

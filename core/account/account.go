@@ -105,10 +105,15 @@ func (a *Account) StatusAt(now time.Time, active bool) Status {
 	}
 }
 
-// ValidateName checks SPEC §5: 1 to 64 characters of letters, digits, space and "._@+-".
+// ValidateName checks SPEC §5: 1 to 64 characters of letters, digits, space and "._@+-", not
+// "." or "..", which name no account in a URL path (/api/accounts/../pause is cleaned away).
+// Uniqueness ignoring case is the store's to check, in the transaction that writes the name.
 func ValidateName(name string) error {
 	if name == "" || len(name) > 64 {
 		return fmt.Errorf("account name must be 1 to 64 characters, got %d", len(name))
+	}
+	if name == "." || name == ".." {
+		return fmt.Errorf("account name %q is not allowed: it means a folder in a path, not an account", name)
 	}
 	for _, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||

@@ -36,12 +36,12 @@ func TestStatusAt(t *testing.T) {
 
 func TestValidateName(t *testing.T) {
 	t.Parallel()
-	for _, ok := range []string{"work", "me@example.com", "Team A+B_1.2-x", strings.Repeat("n", 64)} {
+	for _, ok := range []string{"work", "me@example.com", "Team A+B_1.2-x", strings.Repeat("n", 64), "...", ".a", "a.."} {
 		if err := ValidateName(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", strings.Repeat("n", 65), "a/b", "tab\t", "émile", "semi;colon"} {
+	for _, bad := range []string{"", strings.Repeat("n", 65), "a/b", "tab\t", "émile", "semi;colon", ".", ".."} {
 		if err := ValidateName(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,21 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// IsID reports whether id has the shape NewID gives account ids (24
+// lower-case hex digits), unlike the credential store's other entries (the
+// client key): only such ids are account secrets that a clean-up may remove.
+func IsID(id string) bool {
+	if len(id) != 24 {
+		return false
+	}
+	for _, r := range id {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidateAPIKey checks the shape of a key without revealing it in the error.
 func ValidateAPIKey(key string) error {
 	switch {
@@ -74,9 +90,17 @@ func (s *Service) AddAPIKey(ctx context.Context, name, key string, priority int)
 }
 
 // Create stores secret and inserts a (validated) account; on any failure
-// nothing is left behind.
+// nothing is left behind. The name is checked ignoring case, once here (so
+// a taken name never touches the credential store) and again, for good, in
+// the transaction that inserts the row. The secret and the row are written
+// under the credential store's cross-process lock (creds.Locked), so that a
+// start's orphan clean-up in another process never sees the secret without
+// its row and removes it.
 func (s *Service) Create(ctx context.Context, a account.Account, secret creds.Secret) (account.Account, error) {
-	if _, err := s.DB.AccountByName(ctx, a.Name); err == nil {
+	if other, err := s.Get(ctx, a.Name); err == nil {
+		if other.Name != a.Name {
+			return account.Account{}, fmt.Errorf("%w: an account named %q already exists, and names are unique ignoring case", store.ErrNameTaken, other.Name)
+		}
 		return account.Account{}, fmt.Errorf("%w: an account named %q already exists", store.ErrNameTaken, a.Name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return account.Account{}, err
@@ -84,12 +108,18 @@ func (s *Service) Create(ctx context.Context, a account.Account, secret creds.Se
 	a.ID = NewID()
 	a.CreatedAt = s.now()
 	a.TokenExpiresAt = secret.ExpiresAt
-	if err := s.Creds.Set(ctx, a.ID, secret); err != nil {
-		return account.Account{}, fmt.Errorf("saving the credential of %q: %w", a.Name, err)
-	}
-	if err := s.DB.InsertAccount(ctx, a); err != nil {
-		_ = s.Creds.Delete(context.WithoutCancel(ctx), a.ID)
-		return account.Account{}, fmt.Errorf("adding account %q: %w", a.Name, err)
+	err := creds.Locked(ctx, s.Creds, func(ctx context.Context) error {
+		if err := s.Creds.Set(ctx, a.ID, secret); err != nil {
+			return fmt.Errorf("saving the credential of %q: %w", a.Name, err)
+		}
+		if err := s.DB.InsertAccount(ctx, a); err != nil {
+			_ = s.Creds.Delete(context.WithoutCancel(ctx), a.ID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return account.Account{}, err
 	}
 	return a, nil
 }
@@ -108,13 +138,32 @@ func (s *Service) Replace(ctx context.Context, name string, secret creds.Secret)
 	return s.DB.UpdateAccountSettings(ctx, a.ID, store.AccountSettings{NeedsLogin: &f, BumpCredVersion: true})
 }
 
-// Get finds an account by name; an unknown name is store.ErrNotFound with the name in the message.
+// Get finds an account by name: the account with exactly that name, else
+// the one whose name is that ignoring case (names are unique ignoring case,
+// so "Work" means "work"). An older database may hold several names that
+// differ only in case; then only the exact name finds one, and the error
+// lists them. An unknown name is store.ErrNotFound with the name in the
+// message.
 func (s *Service) Get(ctx context.Context, name string) (account.Account, error) {
 	a, err := s.DB.AccountByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return a, fmt.Errorf("%w: no account named %q", store.ErrNotFound, name)
+	if !errors.Is(err, store.ErrNotFound) {
+		return a, err
 	}
-	return a, err
+	list, err := s.DB.AccountsNamedFold(ctx, name)
+	switch {
+	case err != nil:
+		return account.Account{}, err
+	case len(list) == 1:
+		return list[0], nil
+	case len(list) > 1:
+		var names []string
+		for _, a := range list {
+			names = append(names, strconv.Quote(a.Name))
+		}
+		return account.Account{}, fmt.Errorf("%w: no account is named exactly %q, and %d differ from it only in case (%s): use the exact name",
+			store.ErrNotFound, name, len(list), strings.Join(names, ", "))
+	}
+	return account.Account{}, fmt.Errorf("%w: no account named %q", store.ErrNotFound, name)
 }
 
 // Update changes an account's name and/or priority.
@@ -133,11 +182,7 @@ func (s *Service) Update(ctx context.Context, name string, newName *string, prio
 	if err != nil {
 		return a, err
 	}
-	updated, err := s.DB.UpdateAccountSettings(ctx, a.ID, store.AccountSettings{Name: newName, Priority: priority})
-	if errors.Is(err, store.ErrNameTaken) {
-		return updated, fmt.Errorf("%w: an account named %q already exists", store.ErrNameTaken, *newName)
-	}
-	return updated, err
+	return s.DB.UpdateAccountSettings(ctx, a.ID, store.AccountSettings{Name: newName, Priority: priority})
 }
 
 // SetPaused pauses or resumes an account.
@@ -149,16 +194,27 @@ func (s *Service) SetPaused(ctx context.Context, name string, paused bool) (acco
 	return s.DB.UpdateAccountSettings(ctx, a.ID, store.AccountSettings{Paused: &paused})
 }
 
-// Remove deletes an account and its secret. The secret goes first: if the
-// credential store cannot be reached, the account stays, so nothing is
-// orphaned in a keychain the user cannot see into.
+// Remove deletes an account and its secret, the row first (SPEC §6): a
+// crash in between leaves an orphaned secret, which is harmless and is
+// cleaned at the next start where the store can list its entries (the file
+// store), never an account without its secret. A credential store that
+// cannot be reached is found out before anything is deleted (the secret is
+// read first), so the account stays rather than leave a secret behind in a
+// keychain, which cannot be listed and so is never cleaned.
 func (s *Service) Remove(ctx context.Context, name string) error {
 	a, err := s.Get(ctx, name)
 	if err != nil {
 		return err
 	}
-	if err := s.Creds.Delete(ctx, a.ID); err != nil && !errors.Is(err, creds.ErrNotFound) {
-		return fmt.Errorf("removing the credential of %q: %w", name, err)
+	if _, err := s.Creds.Get(ctx, a.ID); err != nil && !errors.Is(err, creds.ErrNotFound) {
+		return fmt.Errorf("removing %q: its credential cannot be reached, so nothing was removed: %w", a.Name, err)
 	}
-	return s.DB.DeleteAccount(ctx, a.ID)
+	if err := s.DB.DeleteAccount(ctx, a.ID); err != nil {
+		return err
+	}
+	if err := s.Creds.Delete(ctx, a.ID); err != nil && !errors.Is(err, creds.ErrNotFound) {
+		return fmt.Errorf("account %q was removed, but its credential (id %s) is left in the %s: %w",
+			a.Name, a.ID, s.Creds.Describe(), err)
+	}
+	return nil
 }

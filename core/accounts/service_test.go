@@ -2,6 +2,7 @@ package accounts_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,7 +18,14 @@ import (
 // flaky wraps a real credential store and fails on demand, as a locked keychain does.
 type flaky struct {
 	creds.Store
-	failSet, failDelete bool
+	failGet, failSet, failDelete bool
+}
+
+func (f *flaky) Get(ctx context.Context, id string) (creds.Secret, error) {
+	if f.failGet {
+		return creds.Secret{}, creds.UnavailableError(errors.New("keychain locked"))
+	}
+	return f.Store.Get(ctx, id)
 }
 
 func (f *flaky) Set(ctx context.Context, id string, s creds.Secret) error {
@@ -118,19 +126,67 @@ func TestLockedKeychainLeavesNoHalfMadeAccount(t *testing.T) {
 	if _, err := svc.AddAPIKey(ctx, "work", "sk-ant-api03-x", 0); err != nil {
 		t.Fatal(err)
 	}
-	f.failDelete = true
-	if err := svc.Remove(ctx, "work"); !errors.Is(err, creds.ErrUnavailable) {
+	// A locked keychain refuses every call: the removal is refused before
+	// anything is deleted, so no secret is left where nothing can list it.
+	f.failGet, f.failDelete = true, true
+	if err := svc.Remove(ctx, "work"); !errors.Is(err, creds.ErrUnavailable) || !strings.Contains(err.Error(), "nothing was removed") {
 		t.Fatalf("Remove with a locked keychain: %v", err)
 	}
 	if _, err := svc.Get(ctx, "work"); err != nil {
 		t.Fatal("the account was removed although its secret could not be")
 	}
-	f.failDelete = false
+	f.failGet, f.failDelete = false, false
 	if err := svc.Remove(ctx, "work"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Get(ctx, "work"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `"work"`) {
 		t.Fatalf("Get after remove: %v", err)
+	}
+}
+
+// The row goes before the secret (SPEC §6): a store that fails between the
+// two leaves an orphaned secret (harmless, cleaned at the next start), never
+// an account without its secret; the error says what is left where.
+func TestRemoveDeletesTheRowFirst(t *testing.T) {
+	t.Parallel()
+	svc, f, _ := setup(t)
+	ctx := context.Background()
+	a, err := svc.AddAPIKey(ctx, "work", "sk-ant-api03-x", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.failDelete = true
+	err = svc.Remove(ctx, "work")
+	if !errors.Is(err, creds.ErrUnavailable) || !strings.Contains(err.Error(), `account "work" was removed, but its credential (id `+a.ID+") is left") ||
+		strings.Contains(err.Error(), "sk-ant-api03-x") {
+		t.Fatalf("Remove with the secret's deletion failing: %v", err)
+	}
+	if _, err := svc.Get(ctx, "work"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the row outlived a removal whose secret deletion failed: %v", err)
+	}
+	if _, err := f.Get(ctx, a.ID); err != nil {
+		t.Errorf("the orphaned secret: %v (expected still there, for the clean-up)", err)
+	}
+
+	// The database refusing the deletion leaves both, as they were.
+	b, err := svc.AddAPIKey(ctx, "home", "sk-ant-api03-y", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.failDelete = false
+	raw, err := sql.Open("sqlite", svc.DB.Path()) // the driver store registers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, `CREATE TRIGGER refuse BEFORE DELETE ON accounts BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Remove(ctx, "home"); err == nil {
+		t.Fatal("Remove succeeded although the database refused")
+	}
+	if _, err := f.Get(ctx, b.ID); err != nil {
+		t.Errorf("the secret was deleted although its row stays: %v", err)
 	}
 }
 

@@ -15,6 +15,7 @@ type Manager struct {
 	path      string
 	lookup    func(string) (string, bool)
 	overrides map[string]string
+	opts      []Option
 
 	cur atomic.Pointer[state]
 
@@ -37,13 +38,13 @@ type subscriber struct {
 }
 
 // NewManager loads the configuration as Load does; a bad configuration is an error, with which
-// the caller exits non-zero or which it shows.
-func NewManager(path string, lookup func(string) (string, bool), overrides map[string]string) (*Manager, error) {
+// the caller exits non-zero or which it shows. opts apply to every Patch (WithLock).
+func NewManager(path string, lookup func(string) (string, bool), overrides map[string]string, opts ...Option) (*Manager, error) {
 	c, src, err := Load(path, lookup, overrides)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{path: path, lookup: lookup, overrides: maps.Clone(overrides)}
+	m := &Manager{path: path, lookup: lookup, overrides: maps.Clone(overrides), opts: opts}
 	m.cur.Store(&state{c, src})
 	return m, nil
 }
@@ -80,7 +81,7 @@ func (m *Manager) Subscribe(fn func(old, new Config)) (unsubscribe func()) {
 func (m *Manager) Patch(patch map[string]json.RawMessage) (Config, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, src, err := Patch(m.path, patch, m.lookup, m.overrides)
+	c, src, err := Patch(m.path, patch, m.lookup, m.overrides, m.opts...)
 	if err != nil {
 		return Config{}, err
 	}

@@ -35,16 +35,24 @@ func (e *EnvOverrideError) Error() string {
 // file). Only then does it write the file atomically (mode 0600, its directory created 0700 if
 // missing), keeping every other key, known or not, as it was. Nothing is written when
 // anything is wrong, nor when patch is empty.
-func Patch(path string, patch map[string]json.RawMessage, lookup func(string) (string, bool), overrides map[string]string) (Config, Sources, error) {
+//
+// With WithLock, the file is read, changed and written under the lock, so that a key another
+// process wrote meanwhile is kept: each change applies only its own keys.
+func Patch(path string, patch map[string]json.RawMessage, lookup func(string) (string, bool), overrides map[string]string, opts ...Option) (Config, Sources, error) {
 	if err := checkPatch(patch, lookup, overrides); err != nil {
 		return Config{}, nil, err
 	}
-	members, err := readFile(path)
+	if len(patch) == 0 {
+		return Load(path, lookup, overrides)
+	}
+	release, err := collect(opts).lockFile(path)
+	if err != nil {
+		return Config{}, nil, fmt.Errorf("saving config: %w", err)
+	}
+	defer release()
+	members, err := readFile(path) // inside the lock: what others wrote is there
 	if err != nil {
 		return Config{}, nil, err
-	}
-	if len(patch) == 0 {
-		return resolve(path, members, lookup, overrides)
 	}
 	members = applyPatch(members, patch)
 	c, src, err := resolve(path, members, lookup, overrides)

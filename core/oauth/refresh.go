@@ -182,29 +182,36 @@ func (t *TokenSource) run(c pool.Candidate, old creds.Secret, st *tokenState, f 
 		}
 		// The account may have been removed, or logged in again, while the
 		// token endpoint answered: saving then would write a deleted secret
-		// back, or overwrite the new login with tokens of the old one.
-		if stored, gerr := t.Creds.Get(ctx, c.ID); errors.Is(gerr, creds.ErrNotFound) {
-			log.Info("oauth: account removed during the refresh; dropping the new token")
-			err = fmt.Errorf("%w: account %q was removed", proxy.ErrNeedsLogin, c.Name)
-			fresh = creds.Secret{}
-			break
-		} else if gerr == nil && stored.RefreshToken != old.RefreshToken {
-			log.Info("oauth: account logged in again during the refresh; keeping the new login")
-			fresh = stored
+		// back, or overwrite the new login with tokens of the old one. The
+		// check and the save hold the store's cross-process lock, so that a
+		// removal or a login in another process cannot land between them.
+		lerr := creds.Locked(ctx, t.Creds, func(ctx context.Context) error {
+			if stored, gerr := t.Creds.Get(ctx, c.ID); errors.Is(gerr, creds.ErrNotFound) {
+				log.Info("oauth: account removed during the refresh; dropping the new token")
+				err = fmt.Errorf("%w: account %q was removed", proxy.ErrNeedsLogin, c.Name)
+				fresh = creds.Secret{}
+				return nil
+			} else if gerr == nil && stored.RefreshToken != old.RefreshToken {
+				log.Info("oauth: account logged in again during the refresh; keeping the new login")
+				fresh = stored
+				t.Pool.SetSecret(c.ID, fresh)
+				return nil
+			}
+			// The new refresh token is saved before the new access token is used:
+			// a token that only lived in memory would be lost with the process.
+			if serr := t.Creds.Set(ctx, c.ID, fresh); serr != nil {
+				return serr
+			}
 			t.Pool.SetSecret(c.ID, fresh)
-			break
-		}
-		// The new refresh token is saved before the new access token is used:
-		// a token that only lived in memory would be lost with the process.
-		if serr := t.Creds.Set(ctx, c.ID, fresh); serr != nil {
-			log.Error("oauth: refreshed token could not be saved; not using it", "err", serr)
-			err = fmt.Errorf("saving the refreshed token of %q: %w", c.Name, serr)
+			t.Pool.SetTokenExpiry(c.ID, fresh.ExpiresAt)
+			log.Info("oauth: token refreshed", "expires_at", fresh.ExpiresAt.UTC().Format(time.RFC3339))
+			return nil
+		})
+		if lerr != nil {
+			log.Error("oauth: refreshed token could not be saved; not using it", "err", lerr)
+			err = fmt.Errorf("saving the refreshed token of %q: %w", c.Name, lerr)
 			fresh = creds.Secret{}
-			break
 		}
-		t.Pool.SetSecret(c.ID, fresh)
-		t.Pool.SetTokenExpiry(c.ID, fresh.ExpiresAt)
-		log.Info("oauth: token refreshed", "expires_at", fresh.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 
 	t.mu.Lock()

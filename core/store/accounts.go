@@ -18,7 +18,7 @@ import (
 var (
 	// ErrNotFound: no account has that id or name.
 	ErrNotFound = errors.New("no such account")
-	// ErrNameTaken: another account already has that name (names are case-sensitive).
+	// ErrNameTaken: another account already has that name, ignoring case (names.go).
 	ErrNameTaken = errors.New("account name already taken")
 	// ErrInvalid: the account or change breaks a rule of SPEC §5 (name,
 	// priority, kind); the message says which. Nothing was written.
@@ -84,8 +84,8 @@ func (db *DB) AccountByName(ctx context.Context, name string) (account.Account, 
 
 // InsertAccount adds an account with its settings and runtime state. A zero
 // CreatedAt is set to now. It fails with ErrNameTaken when the name is in
-// use, with ErrInvalid when the id is empty or the name, priority or kind is
-// not allowed.
+// use (ignoring case), with ErrInvalid when the id is empty or the name,
+// priority or kind is not allowed.
 func (db *DB) InsertAccount(ctx context.Context, a account.Account) error {
 	if err := validateAccount(a); err != nil {
 		return err
@@ -93,11 +93,14 @@ func (db *DB) InsertAccount(ctx context.Context, a account.Account) error {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = time.Now()
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+	err := db.writeNamed(ctx, a.Name, "", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Name, string(a.Kind), a.Mode, a.Priority, a.Paused, millis(a.CreatedAt), a.CredVersion, a.NeedsLogin,
-		millis(a.RateLimitedUntil), millis(a.CooldownUntil), millis(a.SessionStart), a.SessionRequests, a.TotalRequests,
-		millis(a.LastUsed), millis(a.TokenExpiresAt), encodeQuota(a.Quota), encodeHeaders(a.LimitHeaders))
+			a.ID, a.Name, string(a.Kind), a.Mode, a.Priority, a.Paused, millis(a.CreatedAt), a.CredVersion, a.NeedsLogin,
+			millis(a.RateLimitedUntil), millis(a.CooldownUntil), millis(a.SessionStart), a.SessionRequests, a.TotalRequests,
+			millis(a.LastUsed), millis(a.TokenExpiresAt), encodeQuota(a.Quota), encodeHeaders(a.LimitHeaders))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("adding account %q: %w", a.Name, accountError(err, a.Name))
 	}
@@ -170,16 +173,25 @@ func (db *DB) UpdateAccountSettings(ctx context.Context, id string, s AccountSet
 		sets = append(sets, "cred_version = cred_version + 1")
 	}
 
-	var row *sql.Row
-	if len(sets) == 0 {
-		row = db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id)
-	} else {
-		row = db.w.QueryRowContext(ctx, `UPDATE accounts SET `+strings.Join(sets, ", ")+
-			` WHERE id = ? RETURNING `+accountColumns, append(args, id)...)
+	var a account.Account
+	var err error
+	update := `UPDATE accounts SET ` + strings.Join(sets, ", ") + ` WHERE id = ? RETURNING ` + accountColumns
+	switch {
+	case len(sets) == 0:
+		a, err = scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	case s.Name != nil: // the new name is checked in the update's transaction
+		err = db.writeNamed(ctx, *s.Name, id, func(tx *sql.Tx) (werr error) {
+			a, werr = scanAccount(tx.QueryRowContext(ctx, update, append(args, id)...))
+			return werr
+		})
+	default:
+		a, err = scanAccount(db.w.QueryRowContext(ctx, update, append(args, id)...))
 	}
-	a, err := scanAccount(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.Account{}, fmt.Errorf("%w: id %s", ErrNotFound, id)
+	}
+	if errors.Is(err, ErrNameTaken) {
+		return account.Account{}, err // it names the account that has the name
 	}
 	if err != nil {
 		name := ""

@@ -2,11 +2,14 @@
 // keychain (SPEC §6): credentials.json in the home folder, a JSON object
 // mapping account id to creds.Secret, mode 0600, secrets in plain text.
 //
-// Writes are atomic (temp file, fsync, rename). Within one process a mutex
-// orders reads and writes. Across processes (the CLI and the running app may
-// both write) there is no file lock: every write re-reads the file under the
-// mutex and changes only its own entry, which keeps updates from being lost
-// except when two processes write within the same few milliseconds.
+// Every process (the running app, each CLI command) changes the file only
+// while holding one exclusive lock, credentials.json.lock next to it (see
+// platform/lock.Exclusive), and re-reads the file inside the lock before
+// applying its own change and replacing the file atomically (temp file,
+// fsync, rename). So concurrent changes from any number of processes never
+// lose a secret, and a removed secret never comes back from another
+// process's stale copy. Reads take the lock too: they are rare (loading the
+// accounts), and Windows cannot replace a file another process has open.
 package filestore
 
 import (
@@ -16,49 +19,145 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sync"
+	"path/filepath"
+	"time"
 
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/platform/lock"
 )
 
-// FileStore implements creds.Store over one JSON file. It is safe for
-// concurrent use.
+// FileStore implements creds.Store, creds.Locker and creds.Lister over one
+// JSON file. It is safe for concurrent use, also by several processes.
 type FileStore struct {
 	path string
-	mu   sync.Mutex
+	// turn lets one goroutine of this process at a time take the file lock,
+	// so the others wait here (cancellably) instead of polling the OS lock.
+	turn chan struct{}
 }
 
-var _ creds.Store = (*FileStore)(nil)
+var (
+	_ creds.Store  = (*FileStore)(nil)
+	_ creds.Locker = (*FileStore)(nil)
+	_ creds.Lister = (*FileStore)(nil)
+)
 
 // New returns a FileStore over the file at path (normally
 // paths.CredentialsPath(home)). The file is created on the first Set.
-func New(path string) *FileStore { return &FileStore{path: path} }
+func New(path string) *FileStore { return &FileStore{path: path, turn: make(chan struct{}, 1)} }
 
 // Path is the file the store uses.
 func (f *FileStore) Path() string { return f.path }
+
+// LockPath is the lock file that orders every change of the file:
+// credentials.json.lock beside credentials.json.
+func (f *FileStore) LockPath() string { return f.path + ".lock" }
 
 // Describe names the backend for users and says that it is plain text.
 func (f *FileStore) Describe() string {
 	return "file " + f.path + " (secrets stored in plain text; opt-in)"
 }
 
+// heldKey marks a context whose holder has the lock of the file at path:
+// any FileStore over that file then runs without taking it again (taking it
+// twice in one process would wait for itself).
+type heldKey struct{ path string }
+
+// LockStore takes the store's lock for a span of several steps (see
+// creds.Locked). Under the returned context, the methods of every FileStore
+// over the same file run without taking the lock again.
+func (f *FileStore) LockStore(ctx context.Context) (context.Context, func(), error) {
+	if ctx.Value(heldKey{f.path}) != nil {
+		return ctx, func() {}, nil
+	}
+	release, err := f.lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return context.WithValue(ctx, heldKey{f.path}, true), release, nil
+}
+
+// lockWait bounds the wait for the lock when the caller's context does not:
+// holders keep it for milliseconds, so a longer wait means a process is
+// stuck holding it, and the user had better hear so than wait forever.
+const lockWait = 30 * time.Second
+
+// lock waits for this process's turn, then for the file lock.
+func (f *FileStore) lock(ctx context.Context) (func(), error) {
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel() // bounds the wait only; the lock outlives it
+	select {
+	case f.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the lock %s, held in this process: %w", f.LockPath(), ctx.Err())
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+		<-f.turn
+		return nil, fmt.Errorf("creating folder: %w", err)
+	}
+	release, err := lock.Exclusive(ctx, f.LockPath())
+	if err != nil {
+		<-f.turn
+		return nil, err
+	}
+	return func() { release(); <-f.turn }, nil
+}
+
+// locked runs fn holding the lock, unless ctx says it is already held. A
+// read (write false) of a store whose folder does not exist yet runs
+// without the lock rather than create the folder.
+func (f *FileStore) locked(ctx context.Context, write bool, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctx.Value(heldKey{f.path}) != nil {
+		return fn()
+	}
+	if _, err := os.Stat(filepath.Dir(f.path)); !write && errors.Is(err, fs.ErrNotExist) {
+		return fn()
+	}
+	release, err := f.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn()
+}
+
 // Get returns the secret of account id, or creds.ErrNotFound when the file or
 // the entry does not exist.
 func (f *FileStore) Get(ctx context.Context, id string) (creds.Secret, error) {
-	if err := ctx.Err(); err != nil {
-		return creds.Secret{}, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	all, err := f.load()
+	var s creds.Secret
+	err := f.locked(ctx, false, func() error {
+		all, err := f.load()
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if s, ok = all[id]; !ok {
+			return fmt.Errorf("from %s: %w", f.path, creds.ErrNotFound)
+		}
+		return nil
+	})
 	if err != nil {
 		return creds.Secret{}, fmt.Errorf("reading credentials of account %q: %w", id, err)
 	}
-	s, ok := all[id]
-	if !ok {
-		return creds.Secret{}, fmt.Errorf("reading credentials of account %q from %s: %w", id, f.path, creds.ErrNotFound)
-	}
 	return s, nil
+}
+
+// IDs returns the ids of every secret in the file.
+func (f *FileStore) IDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := f.locked(ctx, false, func() error {
+		all, err := f.load()
+		for id := range all {
+			ids = append(ids, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing credentials: %w", err)
+	}
+	return ids, nil
 }
 
 // Set stores s for account id, replacing any earlier value. A file that is
@@ -82,26 +181,24 @@ func (f *FileStore) Delete(ctx context.Context, id string) error {
 	})
 }
 
-// update re-reads the file, applies change and writes the result atomically,
-// all under the mutex. what is the context for errors.
+// update re-reads the file, applies change and writes the result
+// atomically, all under the lock. what is the context for errors.
 func (f *FileStore) update(ctx context.Context, what string, change func(map[string]creds.Secret) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	all, err := f.load()
+	err := f.locked(ctx, true, func() error {
+		all, err := f.load()
+		if err != nil {
+			return err
+		}
+		if err := change(all); err != nil {
+			return err
+		}
+		data, err := json.MarshalIndent(all, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding: %w", err)
+		}
+		return writeAtomic(f.path, append(data, '\n'))
+	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := change(all); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	data, err := json.MarshalIndent(all, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%s: encoding: %w", what, err)
-	}
-	if err := writeAtomic(f.path, append(data, '\n')); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil

@@ -91,13 +91,20 @@ func TestMode0600(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %v, want 0600", info.Mode().Perm())
 	}
-	// No temporary files are left behind.
+	// No temporary files are left behind; the lock file is private too.
 	entries, err := os.ReadDir(filepath.Dir(s.Path()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 {
-		t.Errorf("folder holds %d entries, want only credentials.json", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "credentials.json credentials.json.lock" {
+		t.Errorf("folder holds %q, want only credentials.json and its lock", names)
+	}
+	if info, err := os.Stat(s.LockPath()); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("lock file: %v, %v; want mode 0600", info, err)
 	}
 }
 

@@ -1,13 +1,17 @@
-// Package lock keeps a second Claudeflare from running against the same home
-// folder (SPEC §10): the first instance holds an exclusive lock on
-// claudeflare.lock and writes its PID and address into it, so that a second
-// one can say "already running at http://127.0.0.1:8080 (pid 1234)".
+// Package lock holds Claudeflare's OS file locks (flock on Unix, LockFileEx
+// on Windows), which the OS releases when the process exits, even by a
+// crash, so a stale file never blocks anyone:
 //
-// The lock is an OS file lock (flock on Unix, LockFileEx on Windows): it is
-// released when the process exits, even by a crash, so a stale file never
-// blocks a new start. The file itself is kept (emptied on release), because
-// deleting a lock file lets two processes end up holding locks on different
-// files.
+//   - the single-instance lock (Acquire): the first instance holds an
+//     exclusive lock on claudeflare.lock and writes its PID and address into
+//     it, so that a second one can say "already running at
+//     http://127.0.0.1:8080 (pid 1234)" (SPEC §10);
+//   - short exclusive locks (Exclusive) that order the changes several
+//     processes make to one shared file, such as config.json and
+//     credentials.json (SPEC §6).
+//
+// Lock files are kept (emptied on release), never deleted: deleting a lock
+// file lets two processes end up holding locks on different files.
 package lock
 
 import (
