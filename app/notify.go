@@ -22,24 +22,24 @@ type Notifier struct {
 
 // NoticeFor returns the notice for e at now, if one is due.
 func (n *Notifier) NoticeFor(e events.Event, now time.Time) (Notice, bool) {
-	data, _ := e.Data.(map[string]any)
 	var notice Notice
-	switch {
-	case e.Type == events.Failover && data["to"] != nil && data["to"] != "":
-		notice = Notice{"failover", "Claudeflare switched accounts",
-			fmt.Sprintf("%v → %v: %v", data["from"], data["to"], data["reason"])}
-	case e.Type == events.RequestLog:
+	switch e := e.(type) {
+	case *events.Failover:
+		if e.To == "" {
+			return Notice{}, false // nobody took over: "none can serve" says it
+		}
+		notice = Notice{"failover", "Claudeflare switched accounts", fmt.Sprintf("%s → %s: %s", e.From, e.To, e.Reason)}
+	case *events.RequestLogFailed:
 		notice = Notice{"request_log", "Claudeflare cannot write its request log",
-			fmt.Sprintf("%v. Requests still go through; usage figures miss them until this is fixed.", data["error"])}
-	case e.Type == events.QuotaCrossed:
-		q, ok := e.Data.(*events.QuotaData)
-		if !ok {
+			e.Error + ". Requests still go through; usage figures miss them until this is fixed."}
+	case *events.QuotaCrossed:
+		notice = quotaNotice(e)
+	case *events.AccountChanged:
+		if e.State != events.AccountNeedsLogin {
 			return Notice{}, false
 		}
-		notice = quotaNotice(q)
-	case e.Type == events.AccountChanged && data["state"] == "needs_login":
 		notice = Notice{"needs_login", "A Claude account needs a new login",
-			fmt.Sprintf("%v: log in again from Accounts… or `claudeflare accounts login %v`", data["account"], data["account"])}
+			fmt.Sprintf("%s: log in again from Accounts… or `claudeflare accounts login %s`", e.Account, e.Account)}
 	default:
 		return Notice{}, false
 	}
@@ -49,7 +49,7 @@ func (n *Notifier) NoticeFor(e events.Event, now time.Time) (Notice, bool) {
 // quotaNotice tells that an account used 80 % or 95 % of a window. Its kind
 // names the account, window and threshold: the pool announces each once per
 // window period, so none of them should hold back another.
-func quotaNotice(q *events.QuotaData) Notice {
+func quotaNotice(q *events.QuotaCrossed) Notice {
 	title := fmt.Sprintf("%s has used %.0f%% of its %s", q.Account, q.Threshold*100, windowLabel(q.Window))
 	body := fmt.Sprintf("Now at %.0f%%.", q.Utilization*100)
 	if !q.ResetsAt.IsZero() {

@@ -10,7 +10,7 @@ import (
 func TestNotifier(t *testing.T) {
 	t.Parallel()
 	var n Notifier
-	failover := events.Event{Type: events.Failover, Data: map[string]any{"from": "a", "to": "b", "reason": "rate limited (429)"}}
+	failover := &events.Failover{From: "a", To: "b", Reason: "rate limited (429)"}
 	steps := []struct {
 		name string
 		e    events.Event
@@ -20,19 +20,16 @@ func TestNotifier(t *testing.T) {
 	}{
 		{"first failover", failover, 0, true, "a → b: rate limited (429)"},
 		{"second within a minute is folded", failover, 30 * time.Second, false, ""},
-		{"another kind is not held back", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "needs_login"}}, 31 * time.Second, true, ""},
+		{"another kind is not held back", &events.AccountChanged{Account: "a", State: events.AccountNeedsLogin}, 31 * time.Second, true, ""},
 		{"after a minute again", failover, 61 * time.Second, true, ""},
-		{"failover to nobody is not a switch", events.Event{Type: events.Failover, Data: map[string]any{"from": "a", "to": ""}}, 5 * time.Minute, false, ""},
-		{"ordinary requests are quiet", events.Event{Type: events.Request}, 6 * time.Minute, false, ""},
-		{"a failing request log is told", events.Event{Type: events.RequestLog, Data: map[string]any{"error": "request log: lost 3 records: disk full"}}, 7 * time.Minute, true,
+		{"failover to nobody is not a switch", &events.Failover{From: "a", To: ""}, 5 * time.Minute, false, ""},
+		{"ordinary requests are quiet", &events.Request{}, 6 * time.Minute, false, ""},
+		{"a failing request log is told", &events.RequestLogFailed{Error: "request log: lost 3 records: disk full"}, 7 * time.Minute, true,
 			"request log: lost 3 records: disk full. Requests still go through; usage figures miss them until this is fixed."},
-		{"a quota crossing is told", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "work", Window: "five_hour",
-			Threshold: 0.8, Utilization: 0.83}}, 7 * time.Minute, true, "Now at 83%."},
-		{"the next threshold is told at once", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "work", Window: "five_hour",
-			Threshold: 0.95, Utilization: 0.96}}, 7*time.Minute + time.Second, true, ""},
-		{"another account's crossing is told at once", events.Event{Type: events.QuotaCrossed, Data: &events.QuotaData{Account: "home", Window: "seven_day",
-			Threshold: 0.8, Utilization: 0.8}}, 7*time.Minute + 2*time.Second, true, ""},
-		{"cooldown changes are quiet", events.Event{Type: events.AccountChanged, Data: map[string]any{"account": "a", "state": "cooldown"}}, 7 * time.Minute, false, ""},
+		{"a quota crossing is told", &events.QuotaCrossed{Account: "work", Window: "five_hour", Threshold: 0.8, Utilization: 0.83}, 7 * time.Minute, true, "Now at 83%."},
+		{"the next threshold is told at once", &events.QuotaCrossed{Account: "work", Window: "five_hour", Threshold: 0.95, Utilization: 0.96}, 7*time.Minute + time.Second, true, ""},
+		{"another account's crossing is told at once", &events.QuotaCrossed{Account: "home", Window: "seven_day", Threshold: 0.8, Utilization: 0.8}, 7*time.Minute + 2*time.Second, true, ""},
+		{"cooldown changes are quiet", &events.AccountChanged{Account: "a", State: events.AccountCooldown}, 7 * time.Minute, false, ""},
 	}
 	for _, s := range steps {
 		got, ok := n.NoticeFor(s.e, now.Add(s.at))

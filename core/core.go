@@ -20,6 +20,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/metrics"
 	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
@@ -110,16 +111,20 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 		return nil, err
 	}
 	c.writer = store.NewWriter(c.db, store.WriterOptions{OnError: func(err error) {
-		c.log.Error("request log: rows could not be written and are counted as lost", "err", err)
-		c.bus.Publish(events.Event{Type: events.RequestLog, At: time.Now(), Data: map[string]any{"error": err.Error()}})
+		c.bus.Publish(&events.RequestLogFailed{At: c.opts.Now(), Error: err.Error()})
 	}})
-	rec := c.initMetrics() // the writer, observed by the metrics
-	c.pool = pool.New(rec, c.bus)
+	c.initMetrics()
+	// Every change is announced once on the bus; these turn it into rows,
+	// counters and log lines, in this order, on the publisher's goroutine.
+	c.bus.Sink(journal.Sink(c.writer))
+	c.bus.Sink(c.metrics.Observe)
+	c.bus.Sink(c.logEvent)
+	c.pool = pool.New(c.writer, c.bus)
 	c.pool.SetNow(opts.Now)
 	c.accounts = &accounts.Service{DB: c.db, Creds: credsProxy{c}, Now: opts.Now}
 	c.initOAuth(endpoints)
 	c.proxy = proxy.New(proxy.Options{
-		Pool: c.pool, Config: cfg.Get, Recorder: rec, Bus: c.bus,
+		Pool: c.pool, Config: cfg.Get, Bus: c.bus,
 		Transport: opts.Transport, Tokens: c.tokens, Now: opts.Now, Log: c.log,
 	})
 	deps := api.Deps{
@@ -176,8 +181,8 @@ func (c *Core) Start(ctx context.Context) error {
 	c.cfg.Subscribe(c.onConfigChange)
 	c.background(func() {
 		c.cfg.Watch(bgctx, func(err error) {
-			c.log.Error("config.json changed but is not valid; keeping the running configuration", "err", err)
-			c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+			c.bus.Publish(&events.ConfigChanged{At: c.opts.Now(),
+				Error: "config.json changed but is not valid; keeping the running configuration: " + err.Error()})
 		})
 	})
 	c.background(func() { c.watchAccounts(bgctx) })

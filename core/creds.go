@@ -61,8 +61,7 @@ func (c *Core) moveSecrets(from, to creds.Store) {
 	defer cancel()
 	n, err := MoveSecrets(ctx, c.db, from, to)
 	if err != nil {
-		c.log.Error("moving credentials to the new store", "err", err)
-		c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+		c.bus.Publish(&events.ConfigChanged{At: c.opts.Now(), Error: "moving credentials to the new store: " + err.Error()})
 		return
 	}
 	c.log.Info("credentials moved", "count", n, "from", from.Describe(), "to", to.Describe())

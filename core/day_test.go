@@ -121,18 +121,16 @@ func TestCompressedDay(t *testing.T) {
 	var hops, starts int
 	last := ""
 	for len(evs) > 0 {
-		e := <-evs
-		switch e.Type {
-		case events.SessionStarted:
-			d := e.Data.(map[string]any)
+		switch e := (<-evs).(type) {
+		case *events.SessionStarted:
 			starts++
-			if acct := d["account"].(string); acct != last {
+			if e.Account != last {
 				if last != "" {
-					switches = append(switches, fmt.Sprintf("t=%.0f %s→%s (%s)", e.At.Sub(start).Seconds(), last, acct, d["reason"]))
+					switches = append(switches, fmt.Sprintf("t=%.0f %s→%s (%s)", e.At.Sub(start).Seconds(), last, e.Account, e.Reason))
 				}
-				last = acct
+				last = e.Account
 			}
-		case events.Hop:
+		case *events.Hop:
 			hops++
 		}
 	}

@@ -40,7 +40,7 @@ func (c *Core) watchAccounts(ctx context.Context) {
 // strategy and session duration need nothing: the proxy reads them on every
 // request. A new address re-binds the listener.
 func (c *Core) onConfigChange(old, cur config.Config) {
-	c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: cur})
+	c.bus.Publish(&events.ConfigChanged{At: c.opts.Now(), Config: cur})
 	if cur.CredentialStore != old.CredentialStore {
 		from := c.credStore()
 		if err := c.openCreds(cur.CredentialStore); err != nil {
@@ -62,8 +62,7 @@ func (c *Core) onConfigChange(old, cur config.Config) {
 		return
 	}
 	if err := c.listener.bind(cur.Addr(), c.handler, c.log); err != nil {
-		c.log.Error("moving the listener; still on the old address", "err", err)
-		c.bus.Publish(events.Event{Type: events.ConfigChanged, Data: map[string]any{"error": err.Error()}})
+		c.bus.Publish(&events.ConfigChanged{At: c.opts.Now(), Error: "moving the listener; still on the old address: " + err.Error()})
 		return
 	}
 	c.log.Info("listening", "addr", c.listener.addr())

@@ -6,10 +6,8 @@ import (
 	"github.com/claudeflare/claudeflare/core/metrics"
 )
 
-// initMetrics makes the Prometheus metrics (GET /metrics) and returns what
-// the proxy and the pool hand their records to: the asynchronous writer,
-// with the metrics observing each record on the way.
-func (c *Core) initMetrics() metrics.Enqueuer {
+// initMetrics makes the Prometheus metrics (GET /metrics), fed by the bus.
+func (c *Core) initMetrics() {
 	c.metrics = metrics.New(metrics.Sources{
 		QueueDepth:    c.writer.QueueDepth,
 		Dropped:       c.writer.Dropped,
@@ -17,7 +15,6 @@ func (c *Core) initMetrics() metrics.Enqueuer {
 		EventsDropped: c.bus.Dropped,
 		Quota:         c.quotaSamples,
 	})
-	return c.metrics.Recorder(c.writer)
 }
 
 // quotaSamples are every account's quota windows as they stand now, for the

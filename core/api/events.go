@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/claudeflare/claudeflare/core/events"
 )
 
 // keepAlive is how often an idle event stream gets a comment line, so that
@@ -34,11 +36,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			data, err := json.Marshal(e)
+			data, err := json.Marshal(events.Wrap(e))
 			if err != nil {
 				continue
 			}
-			if _, err := w.Write([]byte("event: " + e.Type + "\ndata: " + string(data) + "\n\n")); err != nil {
+			if _, err := w.Write([]byte("event: " + string(e.Kind()) + "\ndata: " + string(data) + "\n\n")); err != nil {
 				return
 			}
 		}

@@ -276,7 +276,7 @@ func TestStuckEventSubscriberDoesNotStallRequests(t *testing.T) {
 		if i == 10_000 {
 			t.Fatal("could not fill the stuck subscriber")
 		}
-		bus.Publish(events.Event{Type: "filler", Data: filler})
+		bus.Publish(&events.ConfigChanged{Error: filler})
 	}
 	before := bus.Dropped()
 

@@ -1,10 +1,9 @@
-// Package metrics exposes Claudeflare's figures to Prometheus (GET /metrics,
-// SPEC §5): counters and histograms labelled by account, fed from the
-// records the proxy and the pool already hand to the asynchronous writer,
-// and gauges read from the writer and the event bus at scrape time. It uses
-// a registry of its own, never the global one.
+// Package metrics exposes Claudeflare's figures to Prometheus (GET /metrics):
+// counters and histograms labelled by account, fed from the event bus (it
+// is one of its sinks), and gauges read from the writer, the bus and the
+// pool at scrape time. It uses a registry of its own, never the global one.
 //
-// Observing a record is cheap enough for the request path: a type switch, a
+// Observing an event is cheap enough for the request path: a type switch, a
 // lock-free map lookup and the client library's atomic adds.
 package metrics
 
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/core/store"
 )
 
@@ -184,22 +184,23 @@ func (s *series) code(status int) prometheus.Counter {
 	return c.(prometheus.Counter)
 }
 
-// Observe counts what a record says happened: a request row, a rate-limit,
-// failover or session-started event. Other records are ignored.
-func (m *Metrics) Observe(rec store.Record) {
-	switch r := rec.(type) {
-	case store.RequestRow:
-		m.request(&r)
-	case *store.RequestRow:
-		if r != nil {
-			m.request(r)
+// Observe counts what an event says happened: a finished request, a
+// rate limit, a failover away from an account, a session start. It is a
+// sink of the event bus: a type switch and the client library's atomic adds.
+func (m *Metrics) Observe(e events.Event) {
+	switch e := e.(type) {
+	case *events.Request:
+		m.request(e.Row)
+	case *events.RateLimited:
+		m.account(e.Account).rateLimits.Inc()
+	case *events.Failover:
+		m.account(e.From).failovers.Inc()
+	case *events.SessionStarted:
+		name := e.Account
+		if name == "" {
+			name = NoAccount
 		}
-	case store.Event:
-		m.event(&r)
-	case *store.Event:
-		if r != nil {
-			m.event(r)
-		}
+		m.sessions.WithLabelValues(name, e.Reason).Inc()
 	}
 }
 
@@ -215,38 +216,4 @@ func (m *Metrics) request(r *store.RequestRow) {
 		s.ttfb.Observe(r.TTFB.Seconds())
 		s.duration.Observe(r.Duration.Seconds())
 	}
-}
-
-func (m *Metrics) event(e *store.Event) {
-	switch e.Kind {
-	case store.EventRateLimited:
-		m.account(e.AccountName).rateLimits.Inc()
-	case store.EventFailover:
-		m.account(e.AccountName).failovers.Inc()
-	case store.EventSessionStarted:
-		name := e.AccountName
-		if name == "" {
-			name = NoAccount
-		}
-		m.sessions.WithLabelValues(name, e.Detail).Inc()
-	}
-}
-
-// Enqueuer is what the proxy and the pool hand their records to (store.Writer).
-type Enqueuer interface {
-	Enqueue(store.Record) bool
-}
-
-// Recorder returns an Enqueuer that observes each record, then passes it
-// on to next. Records count even when next drops them.
-func (m *Metrics) Recorder(next Enqueuer) Enqueuer { return recorder{m, next} }
-
-type recorder struct {
-	m    *Metrics
-	next Enqueuer
-}
-
-func (r recorder) Enqueue(rec store.Record) bool {
-	r.m.Observe(rec)
-	return r.next.Enqueue(rec)
 }

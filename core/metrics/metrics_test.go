@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"github.com/claudeflare/claudeflare/core/session"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/core/metrics"
 	"github.com/claudeflare/claudeflare/core/store"
 )
@@ -65,18 +65,6 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels 
 	return 0
 }
 
-type sink struct {
-	mu   sync.Mutex
-	recs []store.Record
-}
-
-func (s *sink) Enqueue(r store.Record) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.recs = append(s.recs, r)
-	return len(s.recs) < 100
-}
-
 func TestMetricsParseAndCount(t *testing.T) {
 	t.Parallel()
 	m := metrics.New(metrics.Sources{
@@ -88,28 +76,22 @@ func TestMetricsParseAndCount(t *testing.T) {
 			return []metrics.QuotaSample{{"work", "five_hour", 0.83}, {"work", "seven_day", 0.41}, {"spare", "7d_oi", 1.01}}
 		},
 	})
-	next := &sink{}
-	rec := m.Recorder(next)
 	ms := time.Millisecond
-	for _, r := range []store.Record{
-		store.RequestRow{AccountName: "work", Status: 200, InputTokens: 10, OutputTokens: 20, CacheReadTokens: 300,
-			CacheCreationTokens: 4, TTFB: 200 * ms, Duration: 3 * time.Second},
-		&store.RequestRow{AccountName: "work", Status: 200, InputTokens: 1, TTFB: 2 * time.Second, Duration: 30 * time.Second},
-		store.RequestRow{AccountName: "work", Status: 529, TTFB: 50 * ms, Duration: 50 * ms},
-		store.RequestRow{AccountName: "spare", Status: 499}, // no upstream answer: no latency
-		store.RequestRow{Status: 503},                                  // no account
-		store.Event{AccountName: "work", Kind: store.EventRateLimited}, // 429
-		&store.Event{AccountName: "work", Kind: store.EventFailover},   // left work
-		store.Event{AccountName: "spare", Kind: store.EventSessionStarted, Detail: "failover"},
-		store.Event{AccountName: "spare", Kind: store.EventCooldown}, // not counted
-		store.AccountState{ID: "x"},                                  // not counted
-		store.Session{Period: session.Period{AccountID: "x"}},        // not counted
-		(*store.RequestRow)(nil),
+	for _, e := range []events.Event{
+		&events.Request{Row: &store.RequestRow{AccountName: "work", Status: 200, InputTokens: 10, OutputTokens: 20, CacheReadTokens: 300,
+			CacheCreationTokens: 4, TTFB: 200 * ms, Duration: 3 * time.Second}},
+		&events.Request{Row: &store.RequestRow{AccountName: "work", Status: 200, InputTokens: 1, TTFB: 2 * time.Second, Duration: 30 * time.Second}},
+		&events.Request{Row: &store.RequestRow{AccountName: "work", Status: 529, TTFB: 50 * ms, Duration: 50 * ms}},
+		&events.Request{Row: &store.RequestRow{AccountName: "spare", Status: 499}}, // no upstream answer: no latency
+		&events.Request{Row: &store.RequestRow{Status: 503}},                       // no account
+		&events.RateLimited{Account: "work"},
+		&events.Failover{From: "work", To: "spare"}, // left work
+		&events.Hop{From: "spare", To: "work"},      // not a failover
+		&events.SessionStarted{Account: "spare", Reason: "failover"},
+		&events.AccountChanged{Account: "spare", State: events.AccountCooldown}, // not counted
+		&events.SessionEnded{Account: "x"},                                      // not counted
 	} {
-		rec.Enqueue(r)
-	}
-	if len(next.recs) != 12 {
-		t.Errorf("the recorder passed on %d records, want 12", len(next.recs))
+		m.Observe(e)
 	}
 
 	fams := scrape(t, m.Handler())
@@ -177,8 +159,8 @@ func TestMetricsConcurrentObserve(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 500 {
-				m.Observe(store.RequestRow{AccountName: []string{"a", "b", "c"}[(g+i)%3], Status: 200 + i%3,
-					InputTokens: 1, TTFB: time.Millisecond, Duration: time.Second})
+				m.Observe(&events.Request{Row: &store.RequestRow{AccountName: []string{"a", "b", "c"}[(g+i)%3], Status: 200 + i%3,
+					InputTokens: 1, TTFB: time.Millisecond, Duration: time.Second}})
 			}
 		}()
 	}
@@ -197,10 +179,11 @@ func BenchmarkObserveRequest(b *testing.B) {
 	m := metrics.New(metrics.Sources{})
 	row := store.RequestRow{AccountName: "work", Status: 200, InputTokens: 10, OutputTokens: 200, CacheReadTokens: 50000,
 		CacheCreationTokens: 300, TTFB: 800 * time.Millisecond, Duration: 9 * time.Second}
+	e := &events.Request{Row: &row}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			m.Observe(row)
+			m.Observe(e)
 		}
 	})
 }

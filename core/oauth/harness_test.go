@@ -20,6 +20,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/oauth"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/proxy"
@@ -215,6 +216,7 @@ func (e *env) assertNothingLeft() {
 func (e *env) withProxy() {
 	e.t.Helper()
 	bus := events.NewBus()
+	bus.Sink(journal.Sink(e.writer))
 	e.pool = pool.New(e.writer, bus)
 	e.ts = &oauth.TokenSource{
 		Pool: e.pool, Creds: e.creds, Now: e.clock.Now,
@@ -223,7 +225,7 @@ func (e *env) withProxy() {
 	cfg := config.Default()
 	cfg.UpstreamURL = e.fake.URL
 	p := proxy.New(proxy.Options{
-		Pool: e.pool, Config: func() config.Config { return cfg }, Recorder: e.writer, Bus: bus, Tokens: e.ts, Now: e.clock.Now,
+		Pool: e.pool, Config: func() config.Config { return cfg }, Bus: bus, Tokens: e.ts, Now: e.clock.Now,
 	})
 	e.srv = httptest.NewServer(p)
 	e.t.Cleanup(e.srv.Close)

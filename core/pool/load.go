@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/core/session"
-	"github.com/claudeflare/claudeflare/core/store"
 )
 
 // Load merges the accounts read from the database into the pool. Settings
@@ -57,18 +55,22 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, secrets creds.S
 	p.mu.Lock()
 	next := make([]*account.Account, 0, len(list))
 	keep := make(map[string]bool, len(list))
-	var changed []string
+	now := p.clock()
+	var changed []events.Event
+	change := func(a *account.Account, state string) {
+		changed = append(changed, &events.AccountChanged{At: now, AccountID: a.ID, Account: a.Name, State: state})
+	}
 	for i := range list {
 		fresh := list[i]
 		keep[fresh.ID] = true
 		prev, ok := old[fresh.ID]
 		if !ok {
 			next = append(next, &fresh)
-			changed = append(changed, fresh.Name)
+			change(&fresh, events.AccountAdded)
 			continue
 		}
 		if prev.Name != fresh.Name || prev.Priority != fresh.Priority || prev.Paused != fresh.Paused || prev.CredVersion != fresh.CredVersion {
-			changed = append(changed, fresh.Name)
+			change(&fresh, events.AccountSettings)
 		}
 		prev.Name, prev.Kind, prev.Mode = fresh.Name, fresh.Kind, fresh.Mode
 		prev.Priority, prev.Paused = fresh.Priority, fresh.Paused
@@ -89,18 +91,17 @@ func (p *Pool) Load(ctx context.Context, list []account.Account, secrets creds.S
 	for id, a := range old {
 		if !keep[id] {
 			delete(p.secrets, id)
-			changed = append(changed, a.Name)
+			change(a, events.AccountRemoved)
 		}
 	}
 	session.Order(next)
 	p.accounts = next
-	ended, hasEnded := p.history.EndIfOut(p.clock(), p.find)
+	ended, hasEnded := p.history.EndIfOut(now, p.find)
 	p.mu.Unlock()
-	if hasEnded {
-		p.rec.Enqueue(store.Session{Period: ended})
+	for _, e := range changed {
+		p.bus.Publish(e)
 	}
-
-	for _, name := range changed {
-		p.bus.Publish(events.Event{Type: events.AccountChanged, At: time.Now(), Data: map[string]any{"account": name}})
+	if hasEnded {
+		p.persist(ended)
 	}
 }

@@ -136,14 +136,20 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, r
 	p.mu.Unlock()
 
 	p.rec.Enqueue(st)
-	for _, r := range history {
-		p.rec.Enqueue(store.Session{Period: r})
-	}
+	p.persist(history...)
 	if started {
-		p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: store.EventSessionStarted, Detail: reason})
-		p.bus.Publish(events.Event{Type: events.SessionStarted, At: now, Data: map[string]any{
-			"account": name, "previous": prevName, "reason": reason,
-		}})
+		p.bus.Publish(&events.SessionStarted{At: now, AccountID: id, Account: name, Previous: prevName, Reason: reason})
+	}
+}
+
+// persist writes session periods and announces those that ended.
+func (p *Pool) persist(periods ...session.Period) {
+	for _, r := range periods {
+		p.rec.Enqueue(store.Session{Period: r})
+		if !r.End.IsZero() {
+			p.bus.Publish(&events.SessionEnded{At: r.End, AccountID: r.AccountID, Account: r.AccountName, Start: r.Start,
+				Requests: r.Requests, Reason: r.EndReason})
+		}
 	}
 }
 
@@ -155,13 +161,16 @@ func (p *Pool) Served(id string, now time.Time, sessionDuration time.Duration, r
 // it reaches further but is not a new occurrence: no event, so a storm of
 // concurrent 429s counts once in the statistics and notifications.
 func (p *Pool) RateLimited(id string, now, until time.Time, limitHeaders http.Header) {
-	p.update(id, now, store.EventRateLimited, until, events.RateLimited, session.EndRateLimit,
+	p.update(id, now, session.EndRateLimit,
 		func(a *account.Account) bool {
 			occurrence := extendUntil(&a.RateLimitedUntil, now, until)
 			if limitHeaders != nil && (occurrence || a.RateLimitedUntil.Equal(until)) {
 				a.LimitHeaders = limitHeaders // the headers of the limit that ends last
 			}
 			return occurrence
+		},
+		func(a *account.Account) events.Event {
+			return &events.RateLimited{At: now, AccountID: a.ID, Account: a.Name, Until: a.RateLimitedUntil}
 		})
 }
 
@@ -169,18 +178,24 @@ func (p *Pool) RateLimited(id string, now, until time.Time, limitHeaders http.He
 // Its session period goes on unless another account takes over. Like
 // RateLimited, a cooldown already running is extended, not counted again.
 func (p *Pool) Cooldown(id string, now, until time.Time) {
-	p.update(id, now, store.EventCooldown, until, events.AccountChanged, "",
-		func(a *account.Account) bool { return extendUntil(&a.CooldownUntil, now, until) })
+	p.update(id, now, "",
+		func(a *account.Account) bool { return extendUntil(&a.CooldownUntil, now, until) },
+		func(a *account.Account) events.Event {
+			return &events.AccountChanged{At: now, AccountID: a.ID, Account: a.Name, State: events.AccountCooldown, Until: a.CooldownUntil}
+		})
 }
 
 // NeedsLogin takes id out of rotation until its credential is replaced; it
 // ends id's session period if id is the active account.
 func (p *Pool) NeedsLogin(id string, now time.Time) {
-	p.update(id, now, store.EventNeedsLogin, time.Time{}, events.AccountChanged, session.EndNeedsLogin,
+	p.update(id, now, session.EndNeedsLogin,
 		func(a *account.Account) bool {
 			already := a.NeedsLogin
 			a.NeedsLogin = true
 			return !already
+		},
+		func(a *account.Account) events.Event {
+			return &events.AccountChanged{At: now, AccountID: a.ID, Account: a.Name, State: events.AccountNeedsLogin}
 		})
 }
 
@@ -213,10 +228,8 @@ func (p *Pool) SetQuota(id string, now time.Time, reported account.Quota) {
 	name := a.Name
 	p.mu.Unlock()
 	for _, c := range crossed {
-		p.bus.Publish(events.Event{Type: events.QuotaCrossed, At: now, Data: &events.QuotaData{
-			Account: name, Window: c.Window, Threshold: c.Threshold, Utilization: c.Reported.Utilization,
-			ResetsAt: timeOrZero(c.Reported.ResetsAt),
-		}})
+		p.bus.Publish(&events.QuotaCrossed{At: now, Account: name, Window: c.Window, Threshold: c.Threshold,
+			Utilization: c.Reported.Utilization, ResetsAt: timeOrZero(c.Reported.ResetsAt)})
 	}
 }
 
@@ -265,9 +278,10 @@ func (p *Pool) SetSecret(id string, s creds.Secret) {
 }
 
 // update applies change to id's state and persists it. change reports
-// whether this is a new occurrence; only then is an event recorded and
+// whether this is a new occurrence; only then is the event announce makes
 // published and the session period ended.
-func (p *Pool) update(id string, now time.Time, kind string, until time.Time, eventType, endReason string, change func(*account.Account) bool) {
+func (p *Pool) update(id string, now time.Time, endReason string, change func(*account.Account) bool,
+	announce func(*account.Account) events.Event) {
 	p.mu.Lock()
 	a := p.find(id)
 	if a == nil {
@@ -276,26 +290,23 @@ func (p *Pool) update(id string, now time.Time, kind string, until time.Time, ev
 	}
 	occurrence := change(a)
 	st := stateOf(a)
-	name := a.Name
-	var ended session.Period
-	var hasEnded bool
-	if occurrence && endReason != "" {
-		ended, hasEnded = p.history.EndOf(id, now, endReason)
+	var e events.Event
+	var ended []session.Period
+	if occurrence {
+		e = announce(a)
+		if endReason != "" {
+			if r, ok := p.history.EndOf(id, now, endReason); ok {
+				ended = append(ended, r)
+			}
+		}
 	}
 	p.mu.Unlock()
 	p.rec.Enqueue(st)
 	if !occurrence {
 		return
 	}
-	if hasEnded {
-		p.rec.Enqueue(store.Session{Period: ended})
-	}
-	p.rec.Enqueue(store.Event{At: now, AccountID: id, AccountName: name, Kind: kind, Until: until})
-	data := map[string]any{"account": name, "state": kind}
-	if !until.IsZero() {
-		data["until"] = until.UTC()
-	}
-	p.bus.Publish(events.Event{Type: eventType, At: now, Data: data})
+	p.bus.Publish(e)
+	p.persist(ended...)
 }
 
 // SetNow replaces the clock the pool uses where its callers pass no time

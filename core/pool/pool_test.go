@@ -11,6 +11,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/store"
 )
@@ -33,7 +34,7 @@ func (r *recorder) events(kind string) int {
 	defer r.mu.Unlock()
 	n := 0
 	for _, rec := range r.recs {
-		if e, ok := rec.(store.Event); ok && e.Kind == kind {
+		if e, ok := rec.(*store.Event); ok && e.Kind == kind {
 			n++
 		}
 	}
@@ -62,13 +63,21 @@ func (s *secrets) Describe() string                                       { retu
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
+// recordingBus is a bus whose events reach rec as the request log's rows,
+// as in the running app.
+func recordingBus(rec *recorder) *events.Bus {
+	bus := events.NewBus()
+	bus.Sink(journal.Sink(rec))
+	return bus
+}
+
 const dur = 5 * time.Hour
 
 func setup(t *testing.T, names ...string) (*pool.Pool, *recorder, *secrets, []account.Account) {
 	t.Helper()
 	rec := &recorder{}
 	sec := &secrets{m: map[string]creds.Secret{}}
-	p := pool.New(rec, events.NewBus())
+	p := pool.New(rec, recordingBus(rec))
 	var list []account.Account
 	for i, n := range names {
 		a := account.Account{ID: "id-" + n, Name: n, Kind: account.KindAPIKey, CreatedAt: t0.Add(time.Duration(i) * time.Second)}
@@ -178,7 +187,7 @@ func TestAccountWithUnreadableSecretCannotServe(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
 	sec := &secrets{m: map[string]creds.Secret{}, fail: true}
-	p := pool.New(rec, events.NewBus())
+	p := pool.New(rec, recordingBus(rec))
 	p.Load(context.Background(), []account.Account{{ID: "x", Name: "x", Kind: account.KindAPIKey}}, sec, nil)
 	if c := p.Pick(t0, dur); len(c) != 0 {
 		t.Fatalf("picked %v without a credential", names(c))
@@ -225,6 +234,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestLimitStormCountsOnce(t *testing.T) {
 	t.Parallel()
 	rec, bus := &recorder{}, events.NewBus()
+	bus.Sink(journal.Sink(rec))
 	p := pool.New(rec, bus)
 	sec := &secrets{m: map[string]creds.Secret{"id-a": {APIKey: "key-a"}, "id-b": {APIKey: "key-b"}}}
 	p.Load(context.Background(), []account.Account{
@@ -260,7 +270,7 @@ func TestLimitStormCountsOnce(t *testing.T) {
 	}
 	limits := 0
 	for len(published) > 0 {
-		if ev := <-published; ev.Type == events.RateLimited {
+		if _, ok := (<-published).(*events.RateLimited); ok {
 			limits++
 		}
 	}
@@ -331,6 +341,7 @@ func TestLimitHeadersOfTheFurthestLimitAreKept(t *testing.T) {
 func TestSetQuotaAnnouncesCrossings(t *testing.T) {
 	t.Parallel()
 	rec, bus := &recorder{}, events.NewBus()
+	bus.Sink(journal.Sink(rec))
 	p := pool.New(rec, bus)
 	p.Load(context.Background(), []account.Account{{ID: "id-a", Name: "a", Kind: account.KindOAuth, CreatedAt: t0}},
 		&secrets{m: map[string]creds.Secret{"id-a": {AccessToken: "t"}}}, nil)
@@ -344,8 +355,7 @@ func TestSetQuotaAnnouncesCrossings(t *testing.T) {
 	p.SetQuota("no-such-id", t0, account.Quota{account.WindowFiveHour: {Utilization: 1}})
 	var got []float64
 	for len(published) > 0 {
-		if e := <-published; e.Type == events.QuotaCrossed {
-			q := e.Data.(*events.QuotaData)
+		if q, ok := (<-published).(*events.QuotaCrossed); ok {
 			if q.Account != "a" || q.Window != account.WindowFiveHour || !q.ResetsAt.Equal(reset) {
 				t.Errorf("event %+v", q)
 			}

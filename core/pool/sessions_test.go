@@ -11,6 +11,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/store"
 )
@@ -46,7 +47,9 @@ func newHistory(t *testing.T, list ...account.Account) *historyHarness {
 	}
 	t.Cleanup(func() { db.Close() })
 	h := &historyHarness{t: t, db: db, sec: &secrets{m: map[string]creds.Secret{}}, list: list}
-	h.pool = pool.New(dbRecorder{t, db}, events.NewBus())
+	bus := events.NewBus()
+	bus.Sink(journal.Sink(dbRecorder{t, db}))
+	h.pool = pool.New(dbRecorder{t, db}, bus)
 	h.pool.SetNow(func() time.Time { return h.now })
 	for _, a := range list {
 		h.sec.m[a.ID] = creds.Secret{APIKey: "key-" + a.Name}

@@ -37,6 +37,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/store"
 	"github.com/claudeflare/claudeflare/platform/filestore"
@@ -187,11 +188,12 @@ func benchProxy(b *testing.B, upstream string, transport http.RoundTripper) (*Pr
 		b.Fatal(err)
 	}
 	bus := events.NewBus()
+	bus.Sink(journal.Sink(w))
 	p := pool.New(w, bus)
 	p.Load(ctx, list, cs, nil)
 	cfg := config.Default()
 	cfg.UpstreamURL = upstream
-	return New(Options{Pool: p, Config: func() config.Config { return cfg }, Recorder: w, Bus: bus, Transport: transport}), w
+	return New(Options{Pool: p, Config: func() config.Config { return cfg }, Bus: bus, Transport: transport}), w
 }
 
 // benchProxyServer serves a proxy to upstream on its own loopback server,

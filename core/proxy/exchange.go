@@ -125,20 +125,17 @@ func (ex *exchange) failover(cands []pool.Candidate) {
 	ex.fail(http.StatusServiceUnavailable, "api_error", msg)
 }
 
-// announceMove records that this request left c for the next candidate:
-// a failover when c itself can no longer serve, a hop when the answer was
-// about this request only.
+// announceMove tells that this request left c for the next candidate: a
+// failover when c itself can no longer serve, a hop when the answer was
+// about this request only. The event is the one record of it: the request
+// log, the metrics and the log follow the bus.
 func (ex *exchange) announceMove(c *pool.Candidate, to string, v Verdict) {
-	kind, typ, msg := store.EventHop, events.Hop, "hop"
-	if v.MovesSession {
-		kind, typ, msg = store.EventFailover, events.Failover, "failover"
-	}
 	now := ex.p.Now()
-	ex.p.Recorder.Enqueue(store.Event{At: now, AccountID: c.ID, AccountName: c.Name, Kind: kind, Detail: v.Reason})
-	ex.p.Bus.Publish(events.Event{Type: typ, At: now, Data: map[string]any{
-		"from": c.Name, "to": to, "reason": v.Reason, "path": ex.row.Path,
-	}})
-	ex.p.Log.Info(msg, "from", c.Name, "to", to, "reason", v.Reason)
+	if v.MovesSession {
+		ex.p.Bus.Publish(&events.Failover{At: now, AccountID: c.ID, From: c.Name, To: to, Reason: v.Reason, Path: ex.row.Path})
+		return
+	}
+	ex.p.Bus.Publish(&events.Hop{At: now, AccountID: c.ID, From: c.Name, To: to, Reason: v.Reason, Path: ex.row.Path})
 }
 
 // exhausted answers when every account is rate-limited: 429 with an honest
@@ -405,18 +402,14 @@ func (ex *exchange) fail(status int, errType, message string) {
 	WriteError(ex.w, status, errType, message)
 }
 
-// finish writes the request row and announces it, never waiting on the database.
+// finish completes the request's row and announces it, which writes it
+// (the request log is a sink of the bus): never waiting on the database.
 func (ex *exchange) finish() {
 	ex.row.Duration = ex.p.Now().Sub(ex.start)
 	u := ex.usage
 	ex.row.Model, ex.row.InputTokens, ex.row.OutputTokens = u.Model, u.InputTokens, u.OutputTokens
 	ex.row.CacheReadTokens, ex.row.CacheCreationTokens = u.CacheReadTokens, u.CacheCreationTokens
-	ex.p.Recorder.Enqueue(ex.row)
-	ex.p.Bus.Publish(events.Event{Type: events.Request, At: ex.start, Data: &events.RequestData{
-		ID: ex.row.ID, Path: ex.row.Path, Account: ex.row.AccountName, Status: ex.row.Status,
-		DurationMS: ex.row.Duration.Milliseconds(), Failovers: ex.row.Failovers, Model: u.Model,
-		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, Streamed: ex.row.Streamed,
-	}})
+	ex.p.Bus.Publish(&events.Request{Row: &ex.row})
 }
 
 // noAccount tells the user what to do when no account can serve, and when

@@ -15,6 +15,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/journal"
 	"github.com/claudeflare/claudeflare/core/pool"
 	"github.com/claudeflare/claudeflare/core/proxy"
 	"github.com/claudeflare/claudeflare/core/store"
@@ -69,9 +70,10 @@ func newHarness(t *testing.T, upstream string) *harness {
 	cfg := config.Default()
 	cfg.UpstreamURL = upstream
 	h.cfg.Store(&cfg)
+	h.bus.Sink(journal.Sink(h.writer))
 	h.pool = pool.New(h.writer, h.bus)
 	h.proxy = proxy.New(proxy.Options{
-		Pool: h.pool, Config: func() config.Config { return *h.cfg.Load() }, Recorder: h.writer, Bus: h.bus,
+		Pool: h.pool, Config: func() config.Config { return *h.cfg.Load() }, Bus: h.bus,
 		Now: h.clock.Now,
 	})
 	h.srv = httptest.NewServer(h.proxy)

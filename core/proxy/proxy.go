@@ -20,7 +20,6 @@ import (
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/core/pool"
-	"github.com/claudeflare/claudeflare/core/store"
 )
 
 // MaxBodyBytes is the largest request body accepted (SPEC §4).
@@ -42,11 +41,10 @@ type TokenSource interface {
 type Options struct {
 	Pool      *pool.Pool
 	Config    func() config.Config // read on every request: live config
-	Recorder  pool.Recorder        // the async writer
-	Bus       *events.Bus
-	Transport http.RoundTripper // shared; NewTransport() if nil
-	Tokens    TokenSource       // nil: OAuth tokens are used as stored
-	Now       func() time.Time  // time.Now if nil
+	Bus       *events.Bus          // where each request and each move is announced (and so recorded)
+	Transport http.RoundTripper    // shared; NewTransport() if nil
+	Tokens    TokenSource          // nil: OAuth tokens are used as stored
+	Now       func() time.Time     // time.Now if nil
 	Log       *slog.Logger
 }
 
@@ -81,10 +79,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 // ServeHTTP proxies one request.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := p.newExchange(w, r)
-	defer func() {
-		ex.finish()
-		p.logRequest(&ex.row)
-	}()
+	defer ex.finish()
 
 	if r.ContentLength > MaxBodyBytes {
 		ex.fail(http.StatusRequestEntityTooLarge, "request_too_large", "Request body is larger than the proxy's 32 MiB limit.")
@@ -113,22 +108,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.failover(p.Pool.Pick(ex.start, ex.cfg.SessionDuration()))
-}
-
-// logRequest writes the debug line of one request (CLAUDEFLARE_LOG=debug):
-// what its row holds and nothing else, so never a header or the query, which
-// could carry a credential.
-func (p *Proxy) logRequest(row *store.RequestRow) {
-	ctx := context.Background()
-	if !p.Log.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	p.Log.LogAttrs(ctx, slog.LevelDebug, "request",
-		slog.String("id", row.ID), slog.String("method", row.Method), slog.String("path", row.Path),
-		slog.String("account", row.AccountName), slog.Int("status", row.Status), slog.Int("failovers", row.Failovers),
-		slog.Bool("streamed", row.Streamed), slog.Duration("ttfb", row.TTFB), slog.Duration("duration", row.Duration),
-		slog.String("model", row.Model), slog.Int64("input_tokens", row.InputTokens), slog.Int64("output_tokens", row.OutputTokens),
-		slog.String("error", row.Error))
 }
 
 // target joins the upstream base URL with the request's path and query.
