@@ -164,9 +164,6 @@ func (c *Core) Reload(ctx context.Context) error {
 // and live re-binding on port or host changes.
 func (c *Core) Start(ctx context.Context) error {
 	cfg := c.cfg.Get()
-	if err := checkRemote(cfg); err != nil {
-		return err
-	}
 	if cfg.AllowRemote {
 		if err := c.clientKey.load(ctx, c.credStore()); err != nil {
 			return err
@@ -178,6 +175,7 @@ func (c *Core) Start(ctx context.Context) error {
 	bgctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c.stop = stop
 	c.started = true
+	c.cfg.Prepare(c.prepareConfig)
 	c.cfg.Subscribe(c.onConfigChange)
 	c.background(func() {
 		c.cfg.Watch(bgctx, func(err error) {
@@ -201,6 +199,7 @@ func (c *Core) Shutdown(ctx context.Context) error {
 	c.logins.CancelAll()
 	var errs []error
 	if c.started {
+		c.proxy.CutUploads() // answers in flight finish; uploads end now, as 499 rows
 		errs = append(errs, c.listener.shutdown(ctx))
 		c.stop()
 		c.bg.Wait()

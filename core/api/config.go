@@ -37,9 +37,12 @@ func (s *server) applyPatch(w http.ResponseWriter, patch map[string]json.RawMess
 	c, err := s.Config.Patch(patch)
 	var envErr *config.EnvOverrideError
 	var cfgErr *config.Error
+	var refused *config.RefusedError
 	switch {
 	case errors.As(err, &envErr):
 		WriteError(w, http.StatusConflict, err.Error())
+	case errors.As(err, &refused):
+		WriteError(w, http.StatusConflict, "not applied, nothing changed: "+err.Error())
 	case errors.As(err, &cfgErr):
 		WriteError(w, http.StatusBadRequest, err.Error())
 	case err != nil:

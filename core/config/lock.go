@@ -18,7 +18,8 @@ type Locker func(ctx context.Context, lockPath string) (release func(), err erro
 type Option func(*options)
 
 type options struct {
-	lock Locker
+	lock  Locker
+	check func(Config) error
 }
 
 func collect(opts []Option) options {
@@ -35,6 +36,20 @@ func collect(opts []Option) options {
 // running app, `config set`, the settings window) never overwrite each
 // other's keys. Without it, changes are ordered within one Manager only.
 func WithLock(l Locker) Option { return func(o *options) { o.lock = l } }
+
+// WithCheck makes Patch call check with the new configuration after it is
+// found valid and before config.json is written: an error refuses the
+// change, and nothing is written (a *RefusedError wrapping it). The running
+// app readies a new listener this way, so that a busy port is refused
+// rather than saved and then not used.
+func WithCheck(check func(Config) error) Option { return func(o *options) { o.check = check } }
+
+// RefusedError is a valid change the running app could not apply (a port in
+// use): nothing was written. The API answers 409 with it.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
 
 // LockPath is the lock file that orders the changes of the config file at
 // path: config.json.lock next to config.json.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -19,12 +20,17 @@ type Manager struct {
 
 	cur atomic.Pointer[state]
 
-	// mu serialises changes and the subscriber calls that follow each one.
-	mu sync.Mutex
+	// mu serialises changes: reading the file, readying (Prepare) and
+	// saving. notify serialises the subscriber calls that follow, in the
+	// order of the changes; it is taken before mu is let go, so that
+	// subscribers never run under mu and never out of order.
+	mu     sync.Mutex
+	notify sync.Mutex
 
-	subsMu sync.Mutex
-	subs   []subscriber
-	nextID int
+	subsMu    sync.Mutex
+	subs      []subscriber
+	nextID    int
+	preparers []func(old, new Config) error
 }
 
 type state struct {
@@ -61,8 +67,9 @@ func (m *Manager) Path() string { return m.path }
 // Subscribe registers fn to be called with the old and new configuration after every change.
 // Calls never overlap: they come one at a time, in the order of the changes and, for one
 // change, in the order of subscription, on the goroutine that made the change (Patch's caller
-// or Watch's). fn should return quickly, hand long work (such as draining an old listener) to
-// a goroutine, and must not call Patch. The returned function unsubscribes fn.
+// or Watch's), after the manager's lock is let go (Get already returns the new configuration).
+// fn should return quickly, hand long work (moving secrets, draining an old listener) to a
+// goroutine, and must not call Patch. The returned function unsubscribes fn.
 func (m *Manager) Subscribe(fn func(old, new Config)) (unsubscribe func()) {
 	m.subsMu.Lock()
 	id := m.nextID
@@ -76,35 +83,74 @@ func (m *Manager) Subscribe(fn func(old, new Config)) (unsubscribe func()) {
 	}
 }
 
+// Prepare registers fn to ready a change before it is saved or applied:
+// it gets the running and the new configuration, and an error refuses the
+// change (Patch returns a *RefusedError and writes nothing; a hand edit is
+// reported as Watch reports a bad file, and the running configuration
+// stays). fn runs under the manager's lock: it must be quick (binding a
+// socket is; moving secrets is not).
+func (m *Manager) Prepare(fn func(old, new Config) error) {
+	m.subsMu.Lock()
+	m.preparers = append(m.preparers, fn)
+	m.subsMu.Unlock()
+}
+
+func (m *Manager) prepare(old, c Config) error {
+	if old == c {
+		return nil
+	}
+	m.subsMu.Lock()
+	preps := slices.Clone(m.preparers)
+	m.subsMu.Unlock()
+	for _, fn := range preps {
+		if err := fn(old, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Patch changes config.json as the package-level Patch does and applies the result at once:
-// subscribers have been called when it returns. Its errors are those of Patch.
+// the change was readied (Prepare) before it was saved, and subscribers have been called when
+// it returns. Its errors are those of Patch, and *RefusedError.
 func (m *Manager) Patch(patch map[string]json.RawMessage) (Config, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, src, err := Patch(m.path, patch, m.lookup, m.overrides, m.opts...)
+	old := m.Get()
+	opts := append(slices.Clone(m.opts), WithCheck(func(c Config) error { return m.prepare(old, c) }))
+	c, src, err := Patch(m.path, patch, m.lookup, m.overrides, opts...)
 	if err != nil {
+		m.mu.Unlock()
 		return Config{}, err
 	}
 	m.apply(c, src)
 	return c, nil
 }
 
-// reload loads config.json again and applies it; a bad file changes nothing and is returned.
+// reload loads config.json again and applies it; a bad file, or a change that cannot be
+// readied, changes nothing and is returned.
 func (m *Manager) reload() error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	c, src, err := Load(m.path, m.lookup, m.overrides)
+	if err == nil {
+		if perr := m.prepare(m.Get(), c); perr != nil {
+			err = fmt.Errorf("%s: %w", m.path, perr)
+		}
+	}
 	if err != nil {
+		m.mu.Unlock()
 		return err
 	}
 	m.apply(c, src)
 	return nil
 }
 
-// apply makes c current and, if it differs from the old configuration, calls the subscribers.
-// m.mu must be held.
+// apply makes c current and, if it differs from the old configuration, calls the
+// subscribers. It is called with m.mu held and lets it go before the subscribers run.
 func (m *Manager) apply(c Config, src Sources) {
 	old := m.cur.Swap(&state{c, src})
+	m.notify.Lock()
+	m.mu.Unlock()
+	defer m.notify.Unlock()
 	if old.cfg == c {
 		return
 	}

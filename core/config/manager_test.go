@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
 func TestNewManager(t *testing.T) {
@@ -137,4 +141,107 @@ func TestManagerConcurrentGet(t *testing.T) {
 		t.Errorf("torn read: %+v", k)
 		return true
 	})
+}
+
+// TestManagerPrepareRefusal: a change the running app cannot ready (a busy
+// port) is refused before anything is written, and the running
+// configuration stays; so is a hand edit asking for it.
+func TestManagerPrepareRefusal(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, `{"port": 9000, "mine": true}`)
+	m, err := NewManager(path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := errors.New("listening on 127.0.0.1:9001: address already in use")
+	var readied []int
+	m.Prepare(func(old, c Config) error {
+		readied = append(readied, c.Port)
+		if c.Port == 9001 {
+			return busy
+		}
+		return nil
+	})
+	notified := 0
+	m.Subscribe(func(_, _ Config) { notified++ })
+	before := fileText(t, path)
+	_, err = m.Patch(map[string]json.RawMessage{"port": json.RawMessage("9001")})
+	var refused *RefusedError
+	if !errors.As(err, &refused) || !errors.Is(err, busy) {
+		t.Fatalf("Patch to a busy port: %v, want a *RefusedError wrapping the bind error", err)
+	}
+	if got := fileText(t, path); got != before || m.Get().Port != 9000 || notified != 0 {
+		t.Errorf("after the refusal: file %s, running port %d, %d notifications; want nothing changed", got, m.Get().Port, notified)
+	}
+	// A hand edit asking for the busy port is refused the same way.
+	if err := writeFileAtomic(path, []byte(`{"port": 9001}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.reload(); !errors.Is(err, busy) || m.Get().Port != 9000 || notified != 0 {
+		t.Errorf("reload of a busy port: %v, running port %d, %d notifications", err, m.Get().Port, notified)
+	}
+	if _, err := m.Patch(map[string]json.RawMessage{"port": json.RawMessage("9002")}); err != nil || m.Get().Port != 9002 || notified != 1 {
+		t.Errorf("a free port: %v, running %d, %d notifications", err, m.Get().Port, notified)
+	}
+	if !slices.Equal(readied, []int{9001, 9001, 9002}) {
+		t.Errorf("readied %v", readied)
+	}
+}
+
+// TestManagerSubscribersRunOutsideTheLock: while a subscriber is still busy
+// with one change (moving secrets can take a minute), the new configuration
+// is already current and another change can be made and saved; the second
+// change's subscribers run after the first's, never before.
+func TestManagerSubscribersRunOutsideTheLock(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, `{}`)
+	m, err := NewManager(path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []int
+	m.Subscribe(func(_, c Config) {
+		if c.RetentionDays == 7 {
+			<-release
+		}
+		mu.Lock()
+		order = append(order, c.RetentionDays)
+		mu.Unlock()
+	})
+	first := make(chan error, 1)
+	go func() {
+		_, err := m.Patch(map[string]json.RawMessage{"retention_days": json.RawMessage("7")})
+		first <- err
+	}()
+	testkit.WaitFor(t, "the first change current", func() bool { return m.Get().RetentionDays == 7 })
+	second := make(chan error, 1)
+	go func() {
+		_, err := m.Patch(map[string]json.RawMessage{"retention_days": json.RawMessage("8")})
+		second <- err
+	}()
+	// The second change is saved while the first subscriber still runs.
+	testkit.WaitFor(t, "the second change saved while the first subscriber runs", func() bool {
+		return strings.Contains(strings.ReplaceAll(fileText(t, path), " ", ""), `"retention_days":8`)
+	})
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(order, []int{7, 8}) {
+		t.Errorf("subscribers saw %v, want the changes in order", order)
+	}
+}
+
+func fileText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

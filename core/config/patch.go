@@ -62,6 +62,11 @@ func Patch(path string, patch map[string]json.RawMessage, lookup func(string) (s
 		}
 		return Config{}, nil, err
 	}
+	if check := collect(opts).check; check != nil {
+		if err := check(c); err != nil {
+			return Config{}, nil, &RefusedError{err}
+		}
+	}
 	if err := writeFileAtomic(path, encodeFile(members)); err != nil {
 		return Config{}, nil, fmt.Errorf("saving config: %w", err)
 	}

@@ -112,11 +112,17 @@ func addBeta(h http.Header, beta string) {
 }
 
 // copyResponseHeader copies an upstream response's end-to-end headers to
-// dst. The value slices are shared, not copied (src is only read after
-// this), each capped at its length so that an Add to dst reallocates rather
-// than writing into src: a dozen fewer allocations per request.
+// dst, but never its Access-Control-* headers: the upstream may allow
+// browsers to read its answers, and the proxy must never let a web page read
+// one made with the user's accounts. The value slices are shared, not copied
+// (src is only read after this), each capped at its length so that an Add to
+// dst reallocates rather than writing into src: a dozen fewer allocations per
+// request.
 func copyResponseHeader(dst, src http.Header) {
 	for k, vv := range src {
+		if len(k) > 15 && (k[:15] == "Access-Control-" || strings.EqualFold(k[:15], "Access-Control-")) {
+			continue
+		}
 		dst[k] = vv[:len(vv):len(vv)]
 	}
 	removeHopHeaders(dst)

@@ -7,10 +7,10 @@ package proxy
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,9 +21,6 @@ import (
 	"github.com/claudeflare/claudeflare/core/events"
 	"github.com/claudeflare/claudeflare/core/pool"
 )
-
-// MaxBodyBytes is the largest request body accepted (SPEC §4).
-const MaxBodyBytes = 32 << 20
 
 // ErrNeedsLogin is returned (wrapped) by a TokenSource whose refresh was
 // refused: the account needs a new login.
@@ -46,6 +43,8 @@ type Options struct {
 	Tokens    TokenSource          // nil: OAuth tokens are used as stored
 	Now       func() time.Time     // time.Now if nil
 	Log       *slog.Logger
+	// BodyIdleTimeout overrides the package's BodyIdleTimeout (tests).
+	BodyIdleTimeout time.Duration
 }
 
 // Proxy is an http.Handler for /v1/ paths.
@@ -53,6 +52,8 @@ type Proxy struct {
 	Options
 	upstream atomic.Pointer[parsedURL]
 	seq      atomic.Uint64
+	budget   bodyBudget
+	uploads  uploads
 }
 
 type parsedURL struct {
@@ -71,7 +72,9 @@ func New(opts Options) *Proxy {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Proxy{Options: opts}
+	p := &Proxy{Options: opts}
+	p.budget.limit = MaxBodiesInFlight
+	return p
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -81,18 +84,26 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := p.newExchange(w, r)
 	defer ex.finish()
 
-	if r.ContentLength > MaxBodyBytes {
-		ex.fail(http.StatusRequestEntityTooLarge, "request_too_large", "Request body is larger than the proxy's 32 MiB limit.")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			ex.fail(http.StatusRequestEntityTooLarge, "request_too_large", "Request body is larger than the proxy's 32 MiB limit.")
-			return
+	body, held, refused, cut := p.readBody(w, r)
+	defer p.budget.give(held)
+	switch {
+	case cut != nil:
+		ex.row.Status, ex.row.Error = 499, "reading request body: "+cut.Error()
+		if errors.Is(cut, errCut) {
+			// Shutting down: end the connection without an answer that
+			// could look like the upstream's.
+			defer panic(http.ErrAbortHandler)
 		}
-		ex.row.Status, ex.row.Error = 499, "reading request body: "+err.Error()
+		return
+	case refused != nil:
+		if refused.retry > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(refused.retry))
+		}
+		if refused.status != http.StatusRequestEntityTooLarge && refused.status != http.StatusServiceUnavailable {
+			// The connection cannot be trusted for another request.
+			w.Header().Set("Connection", "close")
+		}
+		ex.fail(refused.status, refused.errType, refused.message)
 		return
 	}
 	ex.body = body

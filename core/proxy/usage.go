@@ -54,6 +54,7 @@ type sseUsage struct {
 	skipping bool // inside an over-long line
 	event    []byte
 	data     []byte
+	tooBig   bool // the event's data lines add up to more than maxLine: it passes unread
 }
 
 // Write feeds the next chunk of the stream.
@@ -91,8 +92,15 @@ func (s *sseUsage) handleLine(line []byte) {
 	case bytes.HasPrefix(line, []byte("event:")):
 		s.event = append(s.event[:0], bytes.TrimSpace(line[len("event:"):])...)
 	case bytes.HasPrefix(line, []byte("data:")):
-		if s.wanted() {
-			s.data = append(s.data, bytes.TrimPrefix(line[len("data:"):], []byte(" "))...)
+		if s.wanted() && !s.tooBig {
+			d := bytes.TrimPrefix(line[len("data:"):], []byte(" "))
+			if len(s.data)+len(d) > maxLine {
+				// One event of many lines is bounded like one long line:
+				// the reader never holds (or decodes) more than maxLine.
+				s.tooBig, s.data = true, s.data[:0]
+				return
+			}
+			s.data = append(s.data, d...)
 		}
 	}
 }
@@ -106,7 +114,7 @@ func (s *sseUsage) wanted() bool {
 }
 
 func (s *sseUsage) dispatch() {
-	defer func() { s.event, s.data = s.event[:0], s.data[:0] }()
+	defer func() { s.event, s.data, s.tooBig = s.event[:0], s.data[:0], false }()
 	if len(s.data) == 0 {
 		return
 	}

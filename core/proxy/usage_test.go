@@ -47,6 +47,28 @@ func TestSSEUsageSurvivesHugeLinesAndGarbage(t *testing.T) {
 	}
 }
 
+// TestSSEUsageBoundsAnEventOfManyLines: a 30 MB event of many data lines,
+// each under the line bound, is not gathered (nor decoded) whole: the
+// reader holds at most maxLine of one event, and the next event is read.
+func TestSSEUsageBoundsAnEventOfManyLines(t *testing.T) {
+	t.Parallel()
+	var s sseUsage
+	line := "data: " + strings.Repeat("x", 64<<10) + "\n"
+	s.Write([]byte("event: message_start\n"))
+	most := 0
+	for range 30 << 20 / len(line) {
+		s.Write([]byte(line))
+		most = max(most, cap(s.data), cap(s.line))
+	}
+	s.Write([]byte("\nevent: message_delta\ndata: {\"usage\":{\"output_tokens\":7}}\n\n"))
+	if most > 2*maxLine {
+		t.Errorf("the usage reader grew to %d bytes for one event, want at most about %d", most, maxLine)
+	}
+	if s.OutputTokens != 7 {
+		t.Errorf("usage after the huge event: %+v", s.Usage)
+	}
+}
+
 func TestJSONUsage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -13,9 +13,10 @@ import (
 	"github.com/claudeflare/claudeflare/core/proxy"
 )
 
-// Guard wraps every route (proxy and API) with SPEC §2 and §5's defences:
-// the client key when remote use is allowed, the Host check against DNS
-// rebinding, the Origin check against cross-site requests from web pages, and
+// Guard wraps every route (proxy and API) with the listener's defences
+// (docs/DESIGN.md, "The listener"): the client key when remote use is
+// allowed, the Host check against DNS rebinding, web pages kept off the proxy
+// altogether and off the API's state changes, the proxy's methods, and
 // JSON-only bodies for the API.
 type Guard struct {
 	Config    func() config.Config
@@ -35,7 +36,25 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api := strings.HasPrefix(r.URL.Path, "/api/")
-	if (api || strings.HasPrefix(r.URL.Path, "/v1/")) && changesState(r.Method) {
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		// A page the user visits must never drive their accounts or read an
+		// answer made with them: browsers send Origin on every cross-origin
+		// request (preflights included) and on same-origin POSTs, and no
+		// client of the proxy (Claude Code, the SDKs) sends one.
+		if o := r.Header.Get("Origin"); o != "" {
+			refuse(w, r, http.StatusForbidden, "requests from web pages are refused: origin "+quoteHost(o)+
+				" (Claudeflare serves Claude Code and the SDKs, which send no Origin)")
+			return
+		}
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodHead:
+		default:
+			w.Header().Set("Allow", "GET, POST, DELETE, HEAD")
+			refuse(w, r, http.StatusMethodNotAllowed, "method "+quoteHost(r.Method)+" is not allowed on the proxy: use GET, POST, DELETE or HEAD")
+			return
+		}
+	}
+	if api && changesState(r.Method) {
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
 			refuse(w, r, http.StatusForbidden, "cross-site request refused: origin "+quoteHost(o)+" is not this proxy")
 			return
@@ -137,7 +156,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	switch status {
 	case http.StatusUnauthorized:
 		errType = "authentication_error"
-	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusMethodNotAllowed:
 		errType = "invalid_request_error"
 	}
 	w.Header().Set(proxy.AccountHeader, "none")

@@ -42,6 +42,15 @@ func TestRoutingAndGuards(t *testing.T) {
 		{"form body on the API", local, "POST", "/api/accounts", []string{"Content-Type", "text/plain", "body", "x"}, 415, "", "api"},
 		{"dot segment", local, "GET", "/v1/../api/config", nil, 400, "", "api"},
 		{"encoded backslash", local, "POST", "/v1/..%5Capi/config", nil, 400, "", "anthropic"},
+		{"a web page on the proxy, even same-origin", local, "POST", "/v1/messages", []string{"Origin", "http://127.0.0.1"}, 403, "", "anthropic"},
+		{"a cross-origin GET on the proxy", local, "GET", "/v1/models", []string{"Origin", "https://evil.example"}, 403, "", "anthropic"},
+		{"a preflight on the proxy", local, "OPTIONS", "/v1/messages", []string{"Origin", "https://evil.example",
+			"Access-Control-Request-Method", "POST"}, 403, "", "anthropic"},
+		{"TRACE on the proxy", local, "TRACE", "/v1/messages", nil, 405, "", "anthropic"},
+		{"PUT on the proxy", local, "PUT", "/v1/messages", nil, 405, "", "anthropic"},
+		{"OPTIONS without Origin on the proxy", local, "OPTIONS", "/v1/messages", nil, 405, "", "anthropic"},
+		{"HEAD on the proxy", local, "HEAD", "/v1/models", nil, 200, "proxy", ""},
+		{"DELETE on the proxy", local, "DELETE", "/v1/files/f", nil, 200, "proxy", ""},
 		{"remote without the key", remote, "POST", "/v1/messages", []string{"Host", "10.0.0.2"}, 401, "", "anthropic"},
 		{"remote with the key", remote, "POST", "/v1/messages", []string{"Host", "10.0.0.2", "X-Api-Key", "k"}, 200, "proxy", ""},
 	}
@@ -65,6 +74,9 @@ func TestRoutingAndGuards(t *testing.T) {
 			newTest(tt.cfg, "k").ServeHTTP(rec, req)
 			if rec.Code != tt.wantStatus || rec.Header().Get("X-Reached") != tt.wantReached {
 				t.Fatalf("%d reached %q (%s), want %d reaching %q", rec.Code, rec.Header().Get("X-Reached"), rec.Body, tt.wantStatus, tt.wantReached)
+			}
+			if tt.wantStatus == 405 && rec.Header().Get("Allow") != "GET, POST, DELETE, HEAD" {
+				t.Errorf("405 without Allow: %v", rec.Header())
 			}
 			switch tt.errFmt {
 			case "anthropic":

@@ -239,6 +239,11 @@ func ParseWindow(v string) (time.Duration, error) {
 	}
 	var d time.Duration
 	if n, err := strconv.Atoi(v[:len(v)-1]); err == nil && v[len(v)-1] == 'd' {
+		if n < 0 || n > 366 {
+			// Checked before multiplying: a huge count of days would
+			// overflow into some short window.
+			return 0, fmt.Errorf("window: must be between 1m and 366d, got %q", v)
+		}
 		d = time.Duration(n) * 24 * time.Hour
 	} else if d, err = time.ParseDuration(v); err != nil {
 		return 0, fmt.Errorf("window: must be like 1h, 24h, 7d or 30d, got %q", v)

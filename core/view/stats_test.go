@@ -3,6 +3,7 @@ package view
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,33 @@ func TestWindowAndBucketNames(t *testing.T) {
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestParseWindow(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		want time.Duration // 0: refused
+	}{
+		{"", 24 * time.Hour}, {"1h", time.Hour}, {"24h", 24 * time.Hour}, {"7d", 7 * 24 * time.Hour}, {"30d", 30 * 24 * time.Hour},
+		{"366d", 366 * 24 * time.Hour}, {"90m", 90 * time.Minute}, {"1m", time.Minute},
+		{"367d", 0}, {"30s", 0}, {"0d", 0}, {"-1d", 0}, {"d", 0}, {"week", 0}, {"1e3h", 0},
+		// Overflowing counts must never wrap into a short window.
+		{"1099511775394d", 0}, {"9223372036854775807d", 0}, {"2562048h", 0}, {"99999999999999999999h", 0},
+	} {
+		got, err := ParseWindow(tt.in)
+		if tt.want == 0 {
+			if err == nil {
+				t.Errorf("ParseWindow(%q) = %v, want an error", tt.in, got)
+			} else if !strings.Contains(err.Error(), "window") {
+				t.Errorf("ParseWindow(%q): %v does not name the parameter", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseWindow(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }
