@@ -8,12 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/claudeflare/claudeflare/core/accounts"
 	"github.com/claudeflare/claudeflare/core/api"
@@ -38,7 +38,7 @@ type Options struct {
 	Version   string
 	Log       *slog.Logger
 	Transport http.RoundTripper // upstream transport; proxy.NewTransport() if nil
-	Now       func() time.Time
+	Now       clock.Clock       // the one clock of the engine: the wall clock if nil
 	// OpenBrowser opens login pages (platform/browser.Open); nil opens none.
 	OpenBrowser func(url string) error
 	// LockFile takes the cross-process lock of a shared file
@@ -88,7 +88,7 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Real
 	}
 	var cfgOpts []config.Option
 	if opts.LockFile != nil {

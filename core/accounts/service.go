@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ import (
 type Service struct {
 	DB    *store.DB
 	Creds creds.Store
-	Now   func() time.Time
+	Now   clock.Clock
 }
 
 // ErrInvalid marks a bad input (the API answers 400).
@@ -33,10 +34,7 @@ func invalid(format string, args ...any) error {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
+	return s.Now.Now()
 }
 
 // NewID returns a random account id: the key of its secret.

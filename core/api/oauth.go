@@ -3,9 +3,9 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"github.com/claudeflare/claudeflare/core/view"
 	"net/http"
-	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/oauth"
@@ -31,7 +31,7 @@ type OAuthLogins interface {
 // open_browser asks the server to open the authorize URL itself.
 func OAuthRoutes(d Deps, logins OAuthLogins) func(*http.ServeMux) {
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.Real
 	}
 	h := &oauthHandlers{server: &server{d}, logins: logins}
 	return func(mux *http.ServeMux) {

@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"net/http"
-	"time"
 
 	"github.com/claudeflare/claudeflare/core/accounts"
 	"github.com/claudeflare/claudeflare/core/config"
@@ -20,7 +20,7 @@ type Deps struct {
 	DB       *store.DB
 	Bus      *events.Bus
 	Version  string
-	Now      func() time.Time
+	Now      clock.Clock
 	Reload   func(context.Context) error // re-reads accounts into the pool after a change
 	Metrics  http.Handler                // GET /metrics; nil answers 404
 	// Extra registers more routes (OAuth, metrics) on the mux.
@@ -33,7 +33,7 @@ type server struct{ Deps }
 // The entry point (core/server) puts it behind the guards beside the proxy.
 func New(d Deps) http.Handler {
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.Real
 	}
 	s := &server{d}
 	mux := http.NewServeMux()

@@ -106,7 +106,7 @@ func (s *Logins) CancelAll() {
 
 // pruneLocked forgets logins that finished long ago and counts the pending ones.
 func (s *Logins) pruneLocked() (pending int) {
-	now := time.Now()
+	now := s.Service.now()
 	for id, e := range s.m {
 		select {
 		case <-e.login.Done():

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"log/slog"
 	"sync"
 	"time"
@@ -39,7 +40,7 @@ type TokenSource struct {
 	Pool   *pool.Pool
 	Creds  creds.Store
 	Client *TokenClient
-	Now    func() time.Time // time.Now if nil
+	Now    clock.Clock // the wall clock if nil
 	Log    *slog.Logger
 
 	mu    sync.Mutex
@@ -69,10 +70,7 @@ type flight struct {
 func fingerprint(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 func (t *TokenSource) now() time.Time {
-	if t.Now != nil {
-		return t.Now()
-	}
-	return time.Now()
+	return t.Now.Now()
 }
 
 func (t *TokenSource) log() *slog.Logger {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"log/slog"
 	"net/http"
 	"time"
@@ -39,7 +40,7 @@ type Service struct {
 	Open func(url string) error
 	// Timeout ends a login nobody finishes; DefaultLoginTimeout if 0.
 	Timeout time.Duration
-	Now     func() time.Time
+	Now     clock.Clock
 	// OnAccount is called after a login stored its account, before the login
 	// reports done (the core reloads the pool there).
 	OnAccount func(account.Account)
@@ -47,10 +48,7 @@ type Service struct {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
+	return s.Now.Now()
 }
 
 func (s *Service) log() *slog.Logger {

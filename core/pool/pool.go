@@ -6,6 +6,7 @@
 package pool
 
 import (
+	"github.com/claudeflare/claudeflare/core/clock"
 	"net/http"
 	"sync"
 	"time"
@@ -42,7 +43,7 @@ type Pool struct {
 	active   string // id of the account that served last
 
 	history session.History
-	now     func() time.Time // for Load; time.Now if nil
+	now     clock.Clock // for Load; the wall clock if nil
 }
 
 // New returns an empty pool that persists through rec and announces through bus.
@@ -310,14 +311,11 @@ func (p *Pool) update(id string, now time.Time, endReason string, change func(*a
 }
 
 // SetNow replaces the clock the pool uses where its callers pass no time
-// (Load); time.Now by default. Call it before use.
-func (p *Pool) SetNow(now func() time.Time) { p.now = now }
+// (Load); the wall clock by default. Call it before use.
+func (p *Pool) SetNow(now clock.Clock) { p.now = now }
 
 func (p *Pool) clock() time.Time {
-	if p.now != nil {
-		return p.now()
-	}
-	return time.Now()
+	return p.now.Now()
 }
 
 func (p *Pool) find(id string) *account.Account {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"io"
 	"net/http"
 	"os"
@@ -30,7 +31,7 @@ const (
 
 // wallClock sets socket deadlines: they are real time whatever the
 // engine's clock says (a test may run it ahead).
-var wallClock = time.Now
+var wallClock = clock.Real
 
 // bodyBudget counts the body bytes held by requests in flight.
 type bodyBudget struct {

@@ -7,6 +7,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -41,7 +42,7 @@ type Options struct {
 	Bus       *events.Bus          // where each request and each move is announced (and so recorded)
 	Transport http.RoundTripper    // shared; NewTransport() if nil
 	Tokens    TokenSource          // nil: OAuth tokens are used as stored
-	Now       func() time.Time     // time.Now if nil
+	Now       clock.Clock          // the wall clock if nil
 	Log       *slog.Logger
 	// BodyIdleTimeout overrides the package's BodyIdleTimeout (tests).
 	BodyIdleTimeout time.Duration
@@ -67,7 +68,7 @@ func New(opts Options) *Proxy {
 		opts.Transport = NewTransport()
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Real
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

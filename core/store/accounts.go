@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"net/http"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func (db *DB) InsertAccount(ctx context.Context, a account.Account) error {
 		return err
 	}
 	if a.CreatedAt.IsZero() {
-		a.CreatedAt = time.Now()
+		a.CreatedAt = clock.Real()
 	}
 	err := db.writeNamed(ctx, a.Name, "", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/clock"
 	"maps"
 	"math"
 	"slices"
@@ -485,7 +486,7 @@ func (c *collector) events(ctx context.Context, tx *sql.Tx) error {
 func (c *collector) sessions(ctx context.Context, tx *sql.Tx) error {
 	now := c.hi
 	if now == math.MaxInt64 {
-		now = time.Now().UnixMilli()
+		now = clock.Real().UnixMilli() // an open-ended window ends now
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT account_id, account_name, start, expires, finish, requests, end_reason
 		FROM sessions WHERE start >= ? AND start < ?`, c.lo, c.hi)
