@@ -5,6 +5,7 @@ package app
 
 import (
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/view"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
@@ -89,14 +90,4 @@ func AccountLine(v pool.View, now time.Time) string {
 }
 
 // Countdown formats a remaining time compactly: "4h05m", "12m", "40s".
-func Countdown(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
+func Countdown(d time.Duration) string { return view.Remaining(d) }

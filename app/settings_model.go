@@ -158,8 +158,8 @@ func durationMS(hours, minutes string) (int64, error) {
 		return 0, fmt.Errorf("minutes must be a whole number from 0 to 59, got %q", minutes)
 	}
 	ms := (h*60 + m) * 60000
-	if ms < 60000 || ms > 604800000 {
-		return 0, fmt.Errorf("a session lasts from 1 minute to 7 days (168 hours)")
+	if lo, hi, hint, _ := config.Range(config.KeySessionDurationMS); ms < lo || ms > hi {
+		return 0, fmt.Errorf("a session lasts from %s", hint)
 	}
 	return ms, nil
 }

@@ -117,9 +117,9 @@ func printAccounts(w io.Writer, views []pool.View, now time.Time) {
 func statusText(v pool.View, now time.Time) string {
 	switch {
 	case v.Status == "rate_limited":
-		return "rate limited until " + v.RateLimitedUntil.Local().Format("15:04") + " (" + roundDur(v.RateLimitedUntil.Sub(now)) + ")"
+		return "rate limited until " + v.RateLimitedUntil.Local().Format("15:04") + " (" + view.Remaining(v.RateLimitedUntil.Sub(now)) + ")"
 	case v.Status == "cooldown":
-		return "cooling down (" + roundDur(v.CooldownUntil.Sub(now)) + ")"
+		return "cooling down (" + view.Remaining(v.CooldownUntil.Sub(now)) + ")"
 	case v.Status == "needs_login":
 		return "needs login"
 	}
@@ -130,21 +130,7 @@ func sessionText(v pool.View, now time.Time) string {
 	if v.SessionExpiresAt.IsZero() {
 		return "-"
 	}
-	return roundDur(v.SessionExpiresAt.Sub(now)) + " left"
-}
-
-func roundDur(d time.Duration) string {
-	if d >= time.Minute {
-		d = d.Round(time.Minute)
-	} else {
-		d = d.Round(time.Second)
-	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
 }
 
 func accountsAdd(env *Env, args []string) error {

@@ -136,17 +136,7 @@ func latency(samples int64, ms float64) string {
 }
 
 // sessionLength writes a length in seconds as 1h20m, 10m40s, 45s.
-func sessionLength(sec float64) string {
-	d := time.Duration(math.Round(sec)) * time.Second
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func sessionLength(sec float64) string { return view.Length(time.Duration(sec * float64(time.Second))) }
 
 // sparkline draws counts as block characters, "·" for none.
 func sparkline(v []int64) string {

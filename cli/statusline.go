@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/claudeflare/claudeflare/core/view"
 	"io"
 	"math"
 	"net/http"
@@ -183,7 +184,7 @@ func formatStatusLine(accts []lineAccount, now time.Time) string {
 			}
 		}
 		if !first.IsZero() {
-			line += " · first reset in " + shortDuration(first.Sub(now))
+			line += " · first reset in " + view.Remaining(first.Sub(now))
 		}
 		return line
 	}
@@ -200,20 +201,7 @@ func formatStatusLine(accts []lineAccount, now time.Time) string {
 		parts = append(parts, fmt.Sprintf("%s %d%%", w.label, int(math.Round(u*100))))
 	}
 	if serving.Status == "active" && serving.SessionExpiresAt != nil && serving.SessionExpiresAt.After(now) {
-		parts = append(parts, shortDuration(serving.SessionExpiresAt.Sub(now)))
+		parts = append(parts, view.Remaining(serving.SessionExpiresAt.Sub(now)))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// shortDuration is 3h12m, 12m or <1m: minutes are what a session's end is
-// read in.
-func shortDuration(d time.Duration) string {
-	m := int(d / time.Minute)
-	switch {
-	case m >= 60:
-		return fmt.Sprintf("%dh%02dm", m/60, m%60)
-	case m >= 1:
-		return fmt.Sprintf("%dm", m)
-	}
-	return "<1m"
 }

@@ -44,7 +44,7 @@ func TestFormatStatusLine(t *testing.T) {
 		}, "⇄ work · 42m"},
 		{"only the 5-hour window known", []lineAccount{
 			{Name: "w", Status: "active", SessionExpiresAt: at(30 * time.Second), Limits: map[string]lineWindow{"five_hour": {Utilization: frac(1.01)}}},
-		}, "⇄ w · 5h 101% · <1m"},
+		}, "⇄ w · 5h 101% · 30s"},
 		{"a window whose reset has passed is unused", []lineAccount{
 			{Name: "w", Status: "active", Limits: map[string]lineWindow{"five_hour": {Utilization: frac(0.97), ResetsAt: at(-time.Minute)}}},
 		}, "⇄ w · 5h 0%"},

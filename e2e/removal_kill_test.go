@@ -22,10 +22,8 @@ func TestKilledRemovalsLeaveNoAccountWithoutSecret(t *testing.T) {
 	sb := newSandbox(t, fakeanthropic.Options{})
 	const total = 60
 	keys := map[string]string{}
-	var names []string
 	for i := range total {
 		name := fmt.Sprintf("acct-%02d", i)
-		names = append(names, name)
 		keys[name] = sb.addAccount(t, name)
 	}
 	killed := 0

@@ -10,9 +10,21 @@ out=.ci/out
 mkdir -p "$out"
 export LANG=en_US.UTF-8
 
-echo "== vet"
+echo "== vet, staticcheck, deadcode"
 CGO_ENABLED=0 go vet -tags nogui ./...
 go vet ./app/...
+# Pinned linters, built into .ci/out/bin (the Go build cache makes this quick after once).
+GOBIN="$PWD/$out/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOBIN="$PWD/$out/bin" go install golang.org/x/tools/cmd/deadcode@v0.52.0
+CGO_ENABLED=0 "$out/bin/staticcheck" -tags nogui ./...
+"$out/bin/staticcheck" . ./app/...
+# Nothing unreachable, counting what the tests use (the fake, the test kit).
+dead=$("$out/bin/deadcode" -test ./...)
+if [[ -n "$dead" ]]; then
+	echo "deadcode: unreachable functions:" >&2
+	echo "$dead" >&2
+	exit 1
+fi
 # The per-OS code (autostart's LaunchAgent and Run key, the lock, the
 # keychain) is only run on Linux here: it must at least compile elsewhere.
 GOOS=darwin CGO_ENABLED=0 go vet -tags nogui ./platform/... ./cli/...

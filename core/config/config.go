@@ -145,6 +145,17 @@ var fields = []field{
 }
 
 // fieldOf returns the field of key, or nil for an unknown key.
+// Range is the accepted range of an integer key and that range in words
+// (e.g. "1 minute to 7 days"), so that a form can say it before the value
+// is sent; ok is false for a key that is not an integer.
+func Range(key string) (minimum, maximum int64, hint string, ok bool) {
+	f := fieldOf(key)
+	if f == nil || f.kind != kindInt {
+		return 0, 0, "", false
+	}
+	return f.min, f.max, f.hint, true
+}
+
 func fieldOf(key string) *field {
 	for i := range fields {
 		if fields[i].key == key {

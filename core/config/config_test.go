@@ -114,3 +114,18 @@ func TestAddrAndLoopback(t *testing.T) {
 		})
 	}
 }
+
+func TestRange(t *testing.T) {
+	t.Parallel()
+	if lo, hi, hint, ok := Range(KeySessionDurationMS); !ok || lo != 60_000 || hi != 604_800_000 || hint != "1 minute to 7 days" {
+		t.Errorf("session_duration_ms: %d %d %q %v", lo, hi, hint, ok)
+	}
+	if lo, hi, _, ok := Range(KeyPort); !ok || lo != 1 || hi != 65535 {
+		t.Errorf("port: %d %d %v", lo, hi, ok)
+	}
+	for _, key := range []string{KeyHost, KeyAllowRemote, "nope"} {
+		if _, _, _, ok := Range(key); ok {
+			t.Errorf("%s has a range", key)
+		}
+	}
+}

@@ -33,15 +33,21 @@ var isHop = func() map[string]bool {
 
 // removeHopHeaders deletes hop-by-hop headers, including those named by Connection.
 func removeHopHeaders(h http.Header) {
-	for _, v := range h.Values("Connection") {
+	removeConnectionNamed(h, h.Values("Connection"))
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+}
+
+// removeConnectionNamed deletes from h the headers that the Connection
+// values conn name: they are meant for one hop only (RFC 9110 §7.6.1).
+func removeConnectionNamed(h http.Header, conn []string) {
+	for _, v := range conn {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); f != "" {
 				h.Del(f)
 			}
 		}
-	}
-	for _, k := range hopHeaders {
-		h.Del(k)
 	}
 }
 
@@ -60,13 +66,7 @@ func outboundHeader(in http.Header, keepClientAuth bool) http.Header {
 			h[k] = vv[:len(vv):len(vv)]
 		}
 	}
-	for _, v := range in["Connection"] {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				h.Del(f)
-			}
-		}
-	}
+	removeConnectionNamed(h, in["Connection"])
 	return h
 }
 

@@ -68,12 +68,6 @@ func EnsureHome(dir string) error {
 	}
 }
 
-// ConfigPath is config.json in home.
-func ConfigPath(home string) string { return filepath.Join(home, "config.json") }
-
-// DBPath is the SQLite database claudeflare.db in home.
-func DBPath(home string) string { return filepath.Join(home, "claudeflare.db") }
-
 // CredentialsPath is credentials.json in home: the opt-in file credential store.
 func CredentialsPath(home string) string { return filepath.Join(home, "credentials.json") }
 

@@ -125,8 +125,6 @@ func TestFileNames(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"config", ConfigPath(home), "config.json"},
-		{"db", DBPath(home), "claudeflare.db"},
 		{"credentials", CredentialsPath(home), "credentials.json"},
 		{"lock", LockPath(home), "claudeflare.lock"},
 		{"claude code record", ClaudeCodePath(home), "claude-code.json"},
