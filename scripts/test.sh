@@ -4,7 +4,7 @@
 # gnome-keyring (so the keychain tests use the real Secret Service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup-test.sh
 
 out=.ci/out
 mkdir -p "$out"
