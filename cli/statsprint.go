@@ -56,15 +56,20 @@ func printStats(w io.Writer, s view.Stats, loc *time.Location) {
 	fmt.Fprintf(w, "\nFailovers: %s (%s requests needed one, %.1f%% of all)\n\n", count(s.Failovers.Count),
 		count(s.Failovers.Requests), s.Failovers.Rate*100)
 
-	table("SESSIONS|STARTED|ENDED|OPEN|AVG LENGTH|AVG REQUESTS|ENDED BY RATE LIMIT", func(tw io.Writer) {
+	table("SESSIONS|STARTED|ENDED|AVG LENGTH|AVG REQUESTS|ENDED BY RATE LIMIT|OPEN (SO FAR)", func(tw io.Writer) {
 		row := func(name string, x view.Sessions) {
-			avgLen, avgReq := "-", "-"
+			avgLen, avgReq, open := "-", "-", count(x.Open)
 			if x.Ended > 0 {
 				avgLen = sessionLength(x.AvgLengthSeconds)
 				avgReq = strconv.FormatFloat(x.AvgRequests, 'f', 1, 64)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(name), count(x.Count), count(x.Ended), count(x.Open),
-				avgLen, avgReq, count(x.EndedByRateLimit))
+			if x.Open > 0 {
+				// Running sessions: their length so far, apart from the
+				// averages of the ended ones.
+				open += " (" + sessionLength(x.OpenLengthSeconds) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(name), count(x.Count), count(x.Ended),
+				avgLen, avgReq, count(x.EndedByRateLimit), open)
 		}
 		for _, a := range s.Accounts {
 			row(a.Account, a.Sessions)

@@ -40,7 +40,16 @@ type Stats struct {
 	// account's points are in AccountStats.Series. It is empty when Since or
 	// Until is zero.
 	Series Series
+	// Timeline is the sessions that overlap the window, oldest first (at
+	// most MaxTimeline, the newest): which account was active when, and
+	// why each started and ended. An open session whose expiry has passed
+	// shows as ended (expired) at its expiry.
+	Timeline []Session
 }
+
+// MaxTimeline bounds Stats.Timeline: a month of one-minute sessions would
+// be tens of thousands.
+const MaxTimeline = 1000
 
 // Totals are request and token counts.
 type Totals struct {
@@ -92,6 +101,11 @@ type SessionStats struct {
 	EndedLength   time.Duration    // the total length of the ended ones
 	EndedRequests int64            // the requests they served in all
 	EndReasons    map[string]int64 // the ended ones by EndReason; nil when none ended
+	// OpenLength and OpenRequests are the open sessions' length so far and
+	// requests so far: counted apart, so that a running session is neither
+	// an average of zero nor a finished one.
+	OpenLength   time.Duration
+	OpenRequests int64
 }
 
 // Open is the number of sessions still running.
@@ -121,6 +135,8 @@ func (s *SessionStats) add(o SessionStats) {
 	s.Ended += o.Ended
 	s.EndedLength += o.EndedLength
 	s.EndedRequests += o.EndedRequests
+	s.OpenLength += o.OpenLength
+	s.OpenRequests += o.OpenRequests
 	for k, v := range o.EndReasons {
 		if s.EndReasons == nil {
 			s.EndReasons = map[string]int64{}
@@ -187,7 +203,50 @@ func (db *DB) Stats(ctx context.Context, since, until time.Time) (Stats, error) 
 		}
 	}
 	c.finish(&st)
+	if st.Timeline, err = timeline(ctx, tx, lo, hi); err != nil {
+		return st, fmt.Errorf("computing stats: %w", err)
+	}
 	return st, nil
+}
+
+// timeline reads the sessions that overlap [lo, hi), the newest
+// MaxTimeline of them, oldest first.
+func timeline(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]Session, error) {
+	now := hi
+	if now == math.MaxInt64 {
+		now = clock.Real().UnixMilli()
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE start < ? AND (finish = 0 OR finish > ?) ORDER BY start DESC, account_id LIMIT ?`, hi, lo, MaxTimeline)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Session
+	for rows.Next() {
+		var s Session
+		var start, expires, end int64
+		if err := rows.Scan(&s.AccountID, &s.AccountName, &start, &expires, &end, &s.Requests,
+			&s.StartReason, &s.EndReason); err != nil {
+			return nil, err
+		}
+		if (end == 0 || end > now) && expires != 0 && expires <= now {
+			end, s.EndReason = expires, session.EndExpired
+		}
+		if end > now {
+			end, s.EndReason = 0, "" // ends after the window: open as far as it shows
+		}
+		if expires != 0 && expires <= lo && end == 0 {
+			continue // expired before the window, never noticed: not in it
+		}
+		s.Start, s.Expires, s.End = fromMillis(start), fromMillis(expires), fromMillis(end)
+		list = append(list, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Reverse(list)
+	return list, nil
 }
 
 // span is a range of unix milliseconds [lo, hi).
@@ -505,6 +564,8 @@ func (c *collector) sessions(ctx context.Context, tx *sql.Tx) error {
 		if end == 0 || end > now {
 			// Open as recorded: it ended all the same when it expired.
 			if expires == 0 || expires > now {
+				s.OpenLength += time.Duration(now-start) * time.Millisecond
+				s.OpenRequests += requests
 				continue
 			}
 			end, reason = expires, session.EndExpired

@@ -5,6 +5,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/session"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -414,5 +415,50 @@ func TestPriceOf(t *testing.T) {
 		InputTokens: 1_000_000, OutputTokens: 2_000_000, CacheCreationTokens: 4_000_000, CacheReadTokens: 10_000_000})
 	if want := 3 + 30 + 15 + 3.0; math.Abs(got-want) > 1e-9 {
 		t.Errorf("Cost = %v, want %v", got, want)
+	}
+}
+
+// TestStatsTimelineAndOpenSessions: the timeline holds the sessions that
+// overlap the window (one begun before it too), oldest first, an open one
+// whose expiry has passed shown as ended then; open sessions count their
+// length and requests so far apart from the ended ones.
+func TestStatsTimelineAndOpenSessions(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	since, until := base, base.Add(time.Hour)
+	rec := func(id, name string, start, expires, end time.Duration, requests int64, sr, er string) *Session {
+		s := &Session{Period: session.Period{AccountID: id, AccountName: name, Start: base.Add(start), Expires: base.Add(expires),
+			Requests: requests, StartReason: sr, EndReason: er}}
+		if end != 0 {
+			s.End = base.Add(end)
+		}
+		return s
+	}
+	for _, s := range []*Session{
+		rec("id-a", "a", -3*time.Hour, -2*time.Hour, -2*time.Hour, 9, session.StartFirst, session.EndExpired),       // before: out
+		rec("id-a", "a", -30*time.Minute, 4*time.Hour, 10*time.Minute, 4, session.StartFirst, session.EndRateLimit), // across the start
+		rec("id-b", "b", 10*time.Minute, 20*time.Minute, 0, 2, session.StartFailover, ""),                           // open, expired at +20m
+		rec("id-a", "a", 40*time.Minute, 5*time.Hour+40*time.Minute, 0, 3, session.StartExpired, ""),                // open
+	} {
+		mustWrite(t, db, s)
+	}
+	st, err := db.Stats(t.Context(), since, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range st.Timeline {
+		end := "open"
+		if !s.End.IsZero() {
+			end = s.End.Sub(base).String()
+		}
+		got = append(got, fmt.Sprintf("%s %s→%s %s", s.AccountName, s.Start.Sub(base), end, s.EndReason))
+	}
+	want := []string{"a -30m0s→10m0s rate_limit", "b 10m0s→20m0s expired", "a 40m0s→open "}
+	if !slices.Equal(got, want) {
+		t.Errorf("timeline %q, want %q", got, want)
+	}
+	if s := st.Sessions; s.Started != 2 || s.Ended != 1 || s.OpenLength != 20*time.Minute || s.OpenRequests != 3 {
+		t.Errorf("sessions %+v: want 2 started in the window, 1 ended (expired), 1 open for 20 min with 3 requests", s)
 	}
 }

@@ -58,6 +58,8 @@ type Stats struct {
 	Sessions       Sessions `json:"sessions"`
 	Latency        Latency  `json:"latency"`
 	Series         Series   `json:"series"`
+	// Timeline is the sessions that overlap the window, oldest first.
+	Timeline []SessionSpan `json:"timeline"`
 }
 
 // Failovers: how often requests had to leave their first account.
@@ -77,6 +79,22 @@ type Sessions struct {
 	AvgRequests      float64          `json:"avg_requests"`
 	EndedByRateLimit int64            `json:"ended_by_rate_limit"`
 	EndReasons       map[string]int64 `json:"end_reasons"` // expired, rate_limit, needs_login, failover, pause, removed, unavailable
+	// The open ones, so far: a running session is neither finished nor of
+	// length zero.
+	OpenLengthSeconds float64 `json:"open_length_seconds"`
+	OpenRequests      int64   `json:"open_requests"`
+}
+
+// SessionSpan is one session on the timeline: which account was active
+// from when to when, and why it started and ended.
+type SessionSpan struct {
+	Account     string     `json:"account"`
+	Start       time.Time  `json:"start"`
+	End         *time.Time `json:"end"` // null while open
+	Expires     *time.Time `json:"expires"`
+	Requests    int64      `json:"requests"`
+	StartReason string     `json:"start_reason"`
+	EndReason   string     `json:"end_reason"` // "" while open
 }
 
 // Latency are percentiles, in milliseconds, of the requests that got an
@@ -142,7 +160,8 @@ func failoversJSON(count, requests, all int64) Failovers {
 
 func sessionsJSON(s store.SessionStats) Sessions {
 	out := Sessions{Count: s.Started, Ended: s.Ended, Open: s.Open(), AvgRequests: s.AvgRequests(),
-		EndedByRateLimit: s.EndedByRateLimit(), EndReasons: maps.Clone(s.EndReasons)}
+		EndedByRateLimit: s.EndedByRateLimit(), EndReasons: maps.Clone(s.EndReasons),
+		OpenLengthSeconds: s.OpenLength.Seconds(), OpenRequests: s.OpenRequests}
 	if s.Ended > 0 {
 		out.AvgLengthSeconds = s.EndedLength.Seconds() / float64(s.Ended)
 	}
@@ -187,6 +206,11 @@ func StatsOf(st store.Stats, window time.Duration) Stats {
 	}
 	for i, s := range st.Series.Starts {
 		out.Series.Starts[i] = s.UTC()
+	}
+	out.Timeline = make([]SessionSpan, 0, len(st.Timeline))
+	for _, s := range st.Timeline {
+		out.Timeline = append(out.Timeline, SessionSpan{Account: s.AccountName, Start: s.Start.UTC(), End: exactOrNil(s.End),
+			Expires: exactOrNil(s.Expires), Requests: s.Requests, StartReason: s.StartReason, EndReason: s.EndReason})
 	}
 	for _, a := range st.Accounts {
 		name := a.AccountName
@@ -252,4 +276,14 @@ func ParseWindow(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("window: must be between 1m and 366d, got %q", v)
 	}
 	return d, nil
+}
+
+// exactOrNil is t to the millisecond the store keeps, or nil when zero: a
+// timeline's ends must meet its starts exactly.
+func exactOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

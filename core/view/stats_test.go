@@ -35,7 +35,7 @@ func sampleStats() store.Stats {
 				Totals:  store.Totals{Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 1_000_000, CacheCreationTokens: 50},
 				CostUSD: 0.3011375, Failovers: 3, FailoverRequests: 2, FailoversFrom: 2,
 				Sessions: store.SessionStats{Started: 2, Ended: 1, EndedLength: 2 * time.Minute, EndedRequests: 3,
-					EndReasons: map[string]int64{session.EndRateLimit: 1}},
+					EndReasons: map[string]int64{session.EndRateLimit: 1}, OpenLength: 25 * time.Minute, OpenRequests: 2},
 				Latency: store.Latency{Samples: 3, TTFB: store.Percentiles{P50: 200 * ms, P90: 300 * ms, P99: 300 * ms},
 					Duration: store.Percentiles{P50: time.Second, P90: 2 * time.Second, P99: 2 * time.Second}},
 				Series: series(map[int]store.Totals{0: {Requests: 3, Errors: 1, InputTokens: 300, OutputTokens: 30,
@@ -58,7 +58,17 @@ func sampleStats() store.Stats {
 		CostUSD:        12.6468164,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: store.SessionStats{Started: 4, Ended: 3, EndedLength: 82*time.Minute + 20*time.Second, EndedRequests: 8,
-			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndFailover: 1}},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndFailover: 1},
+			OpenLength: 25 * time.Minute, OpenRequests: 2},
+		Timeline: []store.Session{
+			{Period: session.Period{AccountID: "id-b", AccountName: "bob", Start: since.Add(-time.Hour), Expires: since.Add(4 * time.Hour),
+				End: since.Add(20 * time.Second), Requests: 4, StartReason: session.StartFirst, EndReason: session.EndFailover}},
+			{Period: session.Period{AccountID: "id-a", AccountName: "alice@work", Start: since.Add(20 * time.Second),
+				Expires: since.Add(5*time.Hour + 20*time.Second), End: since.Add(2*time.Minute + 20*time.Second), Requests: 3,
+				StartReason: session.StartFailover, EndReason: session.EndRateLimit}},
+			{Period: session.Period{AccountID: "id-a", AccountName: "alice@work", Start: since.Add(35 * time.Minute),
+				Expires: since.Add(5*time.Hour + 35*time.Minute), Requests: 2, StartReason: session.StartExpired}},
+		},
 		Latency: store.Latency{Samples: 6, TTFB: store.Percentiles{P50: 300 * ms, P90: 2 * time.Second, P99: 2 * time.Second},
 			Duration: store.Percentiles{P50: 2 * time.Second, P90: 20 * time.Second, P99: 20 * time.Second}},
 		Series: store.Series{Bucket: 5 * time.Minute, Starts: starts,
@@ -85,7 +95,7 @@ func TestStatsViewFigures(t *testing.T) {
 		t.Errorf("costs %v %v %v: kept to the millionth of a dollar", a.CostUSDEstimate, v.Accounts[1].CostUSDEstimate, v.Total.CostUSDEstimate)
 	}
 	wantSessions := Sessions{Count: 2, Ended: 1, Open: 1, AvgLengthSeconds: 120, AvgRequests: 3, EndedByRateLimit: 1,
-		EndReasons: map[string]int64{"rate_limit": 1}}
+		EndReasons: map[string]int64{"rate_limit": 1}, OpenLengthSeconds: 25 * 60, OpenRequests: 2}
 	if !reflect.DeepEqual(a.Sessions, wantSessions) {
 		t.Errorf("alice sessions %+v, want %+v", a.Sessions, wantSessions)
 	}
@@ -104,6 +114,10 @@ func TestStatsViewFigures(t *testing.T) {
 	}
 	if got := v.Series.Accounts[1].Requests; got[2] != 1 || got[12] != 3 || len(got) != 13 {
 		t.Errorf("bob's series %v", got)
+	}
+	if tl := v.Timeline; len(tl) != 3 || tl[0].Account != "bob" || tl[2].End != nil || tl[2].EndReason != "" ||
+		tl[1].EndReason != "rate_limit" || tl[1].End == nil || !tl[1].End.Equal(tl[1].Start.Add(2*time.Minute)) {
+		t.Errorf("timeline %+v", tl)
 	}
 	if got := v.Series.Total.CacheReadTokens[0]; got != 1_000_000 {
 		t.Errorf("total series cache reads %d", got)
