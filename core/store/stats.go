@@ -236,8 +236,8 @@ func timeline(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]Session, error) 
 		if end > now {
 			end, s.EndReason = 0, "" // ends after the window: open as far as it shows
 		}
-		if expires != 0 && expires <= lo && end == 0 {
-			continue // expired before the window, never noticed: not in it
+		if end != 0 && end <= lo {
+			continue // ended (at its expiry, never noticed) before the window
 		}
 		s.Start, s.Expires, s.End = fromMillis(start), fromMillis(expires), fromMillis(end)
 		list = append(list, s)

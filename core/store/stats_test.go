@@ -143,6 +143,7 @@ func TestStatsTheHourFromRows(t *testing.T) {
 	since, until := base, base.Add(time.Hour)
 	const n = 13
 	s, ms, m := time.Second, time.Millisecond, time.Minute
+	at := func(d time.Duration) time.Time { return base.Add(d) }
 	want := Stats{
 		Since: since, Until: until,
 		Total: Totals{Requests: 8, Errors: 3, InputTokens: 663, OutputTokens: 67, CacheReadTokens: 1500, CacheCreationTokens: 57},
@@ -156,7 +157,7 @@ func TestStatsTheHourFromRows(t *testing.T) {
 			{AccountID: "id-b", AccountName: "bob", Share: 0.25, RateLimitEvents: 1,
 				Totals:  Totals{Requests: 2, Errors: 1, InputTokens: 350, OutputTokens: 35, CacheReadTokens: 500, CacheCreationTokens: 7},
 				CostUSD: (350*15 + 35*75 + 7*18.75 + 500*1.5) / 1e6, FailoversFrom: 1,
-				Sessions: SessionStats{Started: 1},
+				Sessions: SessionStats{Started: 1, OpenLength: 58 * m, OpenRequests: 2}, // open since 2 min: 58 min so far
 				Latency:  Latency{Samples: 2, TTFB: pct(1300*ms, 2*s, 2*s), Duration: pct(10*s, 20*s, 20*s)},
 				Series: points(n, map[int]Totals{
 					2:  {Requests: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 500},
@@ -181,7 +182,11 @@ func TestStatsTheHourFromRows(t *testing.T) {
 		CostUSD:        (300*3+30*15+50*3.75+1000*0.30)/1e6 + (350*15+35*75+7*18.75+500*1.5)/1e6 + 8/1e6,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: SessionStats{Started: 4, Ended: 3, EndedLength: 32 * m, EndedRequests: 5,
-			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndPause: 1}},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndExpired: 1, session.EndPause: 1},
+			OpenLength: 58 * m, OpenRequests: 2},
+		// Not dave-old's (ended an hour before), not alice's second (starts
+		// at the window's end).
+		Timeline: seedTimeline(at, false, false),
 		// TTFB 99, 100, 200, 300, 400, 1234, 2000 ms; durations 101 ms … 20 s.
 		Latency: Latency{Samples: 7, TTFB: pct(300*ms, 2*s, 2*s), Duration: pct(2*s, 20*s, 20*s)},
 		Series: Series{Bucket: 5 * m, Starts: starts(time.Date(2026, 3, 14, 9, 25, 0, 0, time.UTC), 5*m, n),
@@ -212,6 +217,32 @@ func TestStatsTheHourFromRows(t *testing.T) {
 	}
 }
 
+// seedTimeline is the timeline of seedStats's sessions in a window, with
+// dave-old's (ended at -1 h) and alice's second (from +1 h) when it holds
+// them; dave's, open as recorded, ended at its expiry.
+func seedTimeline(at func(time.Duration) time.Time, daveOld, aliceSecond bool) []Session {
+	m, h := time.Minute, time.Hour
+	var tl []Session
+	if daveOld {
+		tl = append(tl, Session{session.Period{AccountID: "id-d", AccountName: "dave-old", Start: at(-2 * h), Expires: at(3 * h),
+			End: at(-h), Requests: 4, StartReason: session.StartFirst, EndReason: session.EndFailover}})
+	}
+	tl = append(tl,
+		Session{session.Period{AccountID: "id-a", AccountName: "alice", Start: at(0), Expires: at(5 * h), End: at(2 * m),
+			Requests: 3, StartReason: session.StartFirst, EndReason: session.EndRateLimit}},
+		Session{session.Period{AccountID: "id-b", AccountName: "bob", Start: at(2 * m), Expires: at(5*h + 2*m),
+			Requests: 2, StartReason: session.StartFailover}},
+		Session{session.Period{AccountID: "id-d", AccountName: "dave", Start: at(5 * m), Expires: at(25 * m), End: at(25 * m),
+			Requests: 2, StartReason: session.StartExpired, EndReason: session.EndExpired}},
+		Session{session.Period{AccountID: "id-c", AccountName: "carol", Start: at(40 * m), Expires: at(5*h + 40*m),
+			End: at(50 * m), StartReason: session.StartExpired, EndReason: session.EndPause}})
+	if aliceSecond {
+		tl = append(tl, Session{session.Period{AccountID: "id-a", AccountName: "alice", Start: at(h), Expires: at(6 * h),
+			Requests: 1, StartReason: session.StartExpired}})
+	}
+	return tl
+}
+
 func TestStatsSevenHoursFromRollups(t *testing.T) {
 	t.Parallel()
 	db := seedStats(t)
@@ -220,6 +251,7 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 	until := since.Add(7 * time.Hour)
 	const n = 7
 	s, ms, m := time.Second, time.Millisecond, time.Minute
+	at := func(d time.Duration) time.Time { return base.Add(d) }
 	aliceCost := (10299*3 + 30*15 + 50*3.75 + 1000*0.30) / 1e6
 	bobCost := (350*15 + 35*75 + 7*18.75 + 500*1.5) / 1e6
 	want := Stats{
@@ -229,13 +261,14 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 			{AccountID: "id-a", AccountName: "alice", Share: 0.4, RateLimitEvents: 3,
 				Totals:  Totals{Requests: 4, Errors: 1, InputTokens: 10299, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50},
 				CostUSD: aliceCost, Failovers: 3, FailoverRequests: 2, FailoversFrom: 3,
-				Sessions: SessionStats{Started: 2, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{session.EndRateLimit: 1}},
-				Latency:  Latency{Samples: 3, TTFB: pct(200*ms, 300*ms, 300*ms), Duration: pct(s, 2*s, 2*s)},
-				Series:   points(n, map[int]Totals{3: {Requests: 4, Errors: 1, InputTokens: 10299, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50}})},
+				Sessions: SessionStats{Started: 2, Ended: 1, EndedLength: 2 * m, EndedRequests: 3, EndReasons: map[string]int64{session.EndRateLimit: 1},
+					OpenLength: until.Sub(at(time.Hour)), OpenRequests: 1}, // the second, open since 1 h
+				Latency: Latency{Samples: 3, TTFB: pct(200*ms, 300*ms, 300*ms), Duration: pct(s, 2*s, 2*s)},
+				Series:  points(n, map[int]Totals{3: {Requests: 4, Errors: 1, InputTokens: 10299, OutputTokens: 30, CacheReadTokens: 1000, CacheCreationTokens: 50}})},
 			{AccountID: "id-b", AccountName: "bob", Share: 0.3, RateLimitEvents: 2,
 				Totals:  Totals{Requests: 3, Errors: 2, InputTokens: 350, OutputTokens: 35, CacheReadTokens: 500, CacheCreationTokens: 7},
 				CostUSD: bobCost, Failovers: 5, FailoverRequests: 1, FailoversFrom: 1,
-				Sessions: SessionStats{Started: 1},
+				Sessions: SessionStats{Started: 1, OpenLength: until.Sub(at(2 * m)), OpenRequests: 2}, // open since 2 min
 				Latency:  Latency{Samples: 2, TTFB: pct(1300*ms, 2*s, 2*s), Duration: pct(10*s, 20*s, 20*s)},
 				Series: points(n, map[int]Totals{
 					3: {Requests: 1, InputTokens: 300, OutputTokens: 30, CacheReadTokens: 500},
@@ -259,8 +292,10 @@ func TestStatsSevenHoursFromRollups(t *testing.T) {
 		CostUSD:        aliceCost + bobCost + 8/1e6,
 		UnpricedModels: []string{"claude-x"},
 		Sessions: SessionStats{Started: 6, Ended: 4, EndedLength: 92 * m, EndedRequests: 9,
-			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndPause: 1, session.EndFailover: 1, session.EndExpired: 1}},
-		Latency: Latency{Samples: 7, TTFB: pct(300*ms, 2*s, 2*s), Duration: pct(2*s, 20*s, 20*s)},
+			EndReasons: map[string]int64{session.EndRateLimit: 1, session.EndPause: 1, session.EndFailover: 1, session.EndExpired: 1},
+			OpenLength: until.Sub(at(time.Hour)) + until.Sub(at(2*m)), OpenRequests: 3},
+		Timeline: seedTimeline(at, true, true),
+		Latency:  Latency{Samples: 7, TTFB: pct(300*ms, 2*s, 2*s), Duration: pct(2*s, 20*s, 20*s)},
 		Series: Series{Bucket: time.Hour, Starts: starts(since, time.Hour, n),
 			Total: points(n, map[int]Totals{
 				3: {Requests: 8, Errors: 2, InputTokens: 10612, OutputTokens: 62, CacheReadTokens: 1500, CacheCreationTokens: 50},
@@ -295,6 +330,11 @@ func TestStatsEmptyWindows(t *testing.T) {
 				Accounts: []AccountStats{idle("id-a", "alice", 13), idle("id-b", "bob", 13), idle("id-c", "carol", 13)},
 				Series: Series{Bucket: 5 * time.Minute, Starts: starts(time.Date(2026, 3, 14, 11, 25, 0, 0, time.UTC), 5*time.Minute, 13),
 					Total: points(13, nil)},
+				// No request, but the two sessions open as recorded still run.
+				Timeline: func() []Session {
+					tl := seedTimeline(func(d time.Duration) time.Time { return base.Add(d) }, false, true)
+					return []Session{tl[1], tl[4]} // bob's and alice's second
+				}(),
 			},
 		},
 		{
