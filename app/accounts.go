@@ -12,24 +12,17 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/accounts"
-	"github.com/claudeflare/claudeflare/core/oauth"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/client"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
-// AccountsCore is what the accounts window needs of the core.
-type AccountsCore interface {
-	Views() []pool.View
-	Accounts() *accounts.Service
-	Reload(context.Context) error
-	Logins() *oauth.Logins
-}
-
-// accountsView lists every account with its state and offers the actions.
-// Actions touch the database and the keychain, so they run in background
-// and the list is redrawn on the UI goroutine when they finish.
+// accountsView lists every account with its state and offers the actions,
+// all through the engine's typed surface (docs/DESIGN.md, "The typed
+// surface"): a change is live when its verb returns. Actions touch the
+// database and the keychain, so they run in background and the list is
+// redrawn on the UI goroutine when they finish.
 type accountsView struct {
-	core       AccountsCore
+	core       client.API
 	win        fyne.Window
 	background func(func())
 	list       *fyne.Container
@@ -37,7 +30,7 @@ type accountsView struct {
 	root       fyne.CanvasObject
 }
 
-func newAccountsView(c AccountsCore, win fyne.Window, background func(func())) *accountsView {
+func newAccountsView(c client.API, win fyne.Window, background func(func())) *accountsView {
 	v := &accountsView{core: c, win: win, background: background, list: container.NewVBox(), status: widget.NewLabel("")}
 	login := widget.NewButton("Log in a Claude account…", v.startLoginDialog)
 	login.Importance = widget.HighImportance
@@ -49,21 +42,49 @@ func newAccountsView(c AccountsCore, win fyne.Window, background func(func())) *
 
 // AccountDetail is an account's second line: session and limit countdowns,
 // requests and their share of all accounts' requests (0…1).
-func AccountDetail(v pool.View, share float64, now time.Time) string {
-	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", AccountLine(v, now), v.Priority, v.TotalRequests, share*100)
-	if !v.SessionExpiresAt.IsZero() {
+func AccountDetail(v view.Account, share float64, now time.Time) string {
+	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", accountState(v, now), v.Priority, v.TotalRequests, share*100)
+	if v.SessionExpiresAt != nil {
 		s += " · session " + Countdown(v.SessionExpiresAt.Sub(now)) + " left"
 	}
-	if v.Status == account.StatusRateLimited {
+	if account.Status(v.Status) == account.StatusRateLimited && v.RateLimitedUntil != nil {
 		s += " · resets in " + Countdown(v.RateLimitedUntil.Sub(now))
 	}
 	return s
 }
 
+// accountState is "name: state", as the tray menu's AccountLine says it of
+// the pool's views.
+func accountState(v view.Account, now time.Time) string {
+	switch account.Status(v.Status) {
+	case account.StatusRateLimited:
+		if v.RateLimitedUntil == nil {
+			return v.Name + ": rate limited"
+		}
+		return fmt.Sprintf("%s: rate limited until %s", v.Name, v.RateLimitedUntil.Local().Format("15:04"))
+	case account.StatusCooldown:
+		if v.CooldownUntil == nil {
+			return v.Name + ": overloaded"
+		}
+		return fmt.Sprintf("%s: overloaded, retry in %s", v.Name, Countdown(v.CooldownUntil.Sub(now)))
+	case account.StatusNeedsLogin:
+		return v.Name + ": needs login"
+	case account.StatusPaused:
+		return v.Name + ": paused"
+	case account.StatusActive:
+		return v.Name + ": active"
+	}
+	return v.Name + ": available"
+}
+
 func (v *accountsView) refresh() {
 	now := time.Now()
 	v.list.RemoveAll()
-	views := v.core.Views()
+	// The engine's own process answers from memory: no wait on the UI goroutine.
+	views, err := v.core.Accounts(context.Background())
+	if err != nil {
+		v.status.SetText("reading the accounts: " + err.Error())
+	}
 	var all int64
 	for _, a := range views {
 		all += a.TotalRequests
@@ -75,7 +96,7 @@ func (v *accountsView) refresh() {
 		name := a.Name
 		pause := widget.NewButton("Pause", func() {
 			v.act("pause "+name, func(ctx context.Context) error {
-				_, err := v.core.Accounts().SetPaused(ctx, name, true)
+				_, err := v.core.Pause(ctx, name)
 				return err
 			})
 		})
@@ -83,7 +104,7 @@ func (v *accountsView) refresh() {
 			pause.SetText("Resume")
 			pause.OnTapped = func() {
 				v.act("resume "+name, func(ctx context.Context) error {
-					_, err := v.core.Accounts().SetPaused(ctx, name, false)
+					_, err := v.core.Resume(ctx, name)
 					return err
 				})
 			}
@@ -91,7 +112,7 @@ func (v *accountsView) refresh() {
 		remove := widget.NewButton("Remove", func() {
 			dialog.ShowConfirm("Remove "+name+"?", "Its credential is deleted from the credential store too.", func(ok bool) {
 				if ok {
-					v.act("remove "+name, func(ctx context.Context) error { return v.core.Accounts().Remove(ctx, name) })
+					v.act("remove "+name, func(ctx context.Context) error { return v.core.Remove(ctx, name) })
 				}
 			}, v.win)
 		})
@@ -104,7 +125,7 @@ func (v *accountsView) refresh() {
 				return
 			}
 			v.act("set priority of "+name, func(ctx context.Context) error {
-				_, err := v.core.Accounts().Update(ctx, name, nil, &p)
+				_, err := v.core.UpdateAccount(ctx, name, view.AccountPatch{Priority: &p})
 				return err
 			})
 		}
@@ -112,8 +133,8 @@ func (v *accountsView) refresh() {
 		// controls at their natural height instead of stretching to the row.
 		prioBox := container.NewGridWrap(fyne.NewSize(64, prio.MinSize().Height), prio)
 		actions := container.NewHBox(widget.NewLabel("priority"), prioBox, pause, remove)
-		if a.Kind == account.KindOAuth || a.NeedsLogin {
-			actions.Add(widget.NewButton("Log in again", func() { v.login(oauth.Request{Name: name, Relogin: true}) }))
+		if account.Kind(a.Kind) == account.KindOAuth || account.Status(a.Status) == account.StatusNeedsLogin {
+			actions.Add(widget.NewButton("Log in again", func() { v.login(view.LoginRequest{Name: name, Relogin: true}) }))
 		}
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		v.list.Add(container.NewBorder(nil, nil, nil, container.NewCenter(actions),
@@ -121,16 +142,13 @@ func (v *accountsView) refresh() {
 	}
 }
 
-// act runs an account change off the UI goroutine, applies it and redraws.
+// act runs an account change off the UI goroutine and redraws.
 func (v *accountsView) act(what string, f func(context.Context) error) {
 	v.status.SetText("Working…")
 	v.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		err := f(ctx)
-		if err == nil {
-			err = v.core.Reload(ctx)
-		}
 		fyne.Do(func() {
 			if err != nil {
 				v.status.SetText(what + ": " + err.Error())
@@ -151,7 +169,7 @@ func (v *accountsView) addAPIKey() {
 		}
 		n, k := name.Text, key.Text
 		v.act("add "+n, func(ctx context.Context) error {
-			_, err := v.core.Accounts().AddAPIKey(ctx, n, k, 0)
+			_, err := v.core.AddAPIKey(ctx, n, k, 0)
 			return err
 		})
 	}, v.win)

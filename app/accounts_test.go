@@ -14,13 +14,13 @@ import (
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
 func TestAccountDetail(t *testing.T) {
-	v := pool.View{Account: account.Account{Name: "w", Priority: 2, TotalRequests: 7}, Status: account.StatusActive,
-		SessionExpiresAt: now.Add(90 * time.Minute)}
+	expires := now.Add(90 * time.Minute)
+	v := view.Account{Name: "w", Priority: 2, TotalRequests: 7, Status: string(account.StatusActive), SessionExpiresAt: &expires}
 	if got := AccountDetail(v, 0.25, now); got != "w: active · priority 2 · 7 requests (25%) · session 1h30m left" {
 		t.Errorf("%q", got)
 	}
@@ -52,10 +52,9 @@ func TestAccountsWindowPauseAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Shutdown(context.Background())
-	if _, err := c.Accounts().AddAPIKey(context.Background(), "work", "sk-ant-api03-k", 0); err != nil {
+	if _, err := c.AddAPIKey(context.Background(), "work", "sk-ant-api03-k", 0); err != nil {
 		t.Fatal(err)
 	}
-	c.Reload(context.Background())
 	w := test.NewTempWindow(t, nil)
 	v := newAccountsView(c, w, func(f func()) { f() })
 	w.SetContent(v.root)

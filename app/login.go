@@ -9,7 +9,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/claudeflare/claudeflare/core/oauth"
+	"github.com/claudeflare/claudeflare/core/client"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 // startLogin asks for a name and mode, then runs a browser login.
@@ -25,34 +26,33 @@ func (v *accountsView) startLoginDialog() {
 	items[1].HintText = "claude: Pro and Max plans; console: creates an API key"
 	dialog.ShowForm("Log in a Claude account", "Open browser", "Cancel", items, func(ok bool) {
 		if ok {
-			v.login(oauth.Request{Name: name.Text, Mode: mode.Selected})
+			v.login(view.LoginRequest{Name: name.Text, Mode: mode.Selected})
 		}
 	}, v.win)
 }
 
-// login starts a login off the UI goroutine and shows its URL (to copy when
-// no browser opens) and, for the manual flow, a box for the pasted code.
-func (v *accountsView) login(req oauth.Request) {
+// login starts a login off the UI goroutine, the engine opening the
+// browser, and shows its URL (to copy when no browser opens) and, for the
+// manual flow, a box for the pasted code.
+func (v *accountsView) login(req view.LoginRequest) {
 	v.status.SetText("Starting login…")
+	req.OpenBrowser = true // the URL is shown whatever happens
 	v.background(func() {
-		_, l, err := v.core.Logins().Start(context.Background(), req)
-		if err == nil {
-			_ = l.OpenBrowser() // the URL is shown whatever happens
-		}
+		start, err := v.core.StartLogin(context.Background(), req)
 		fyne.Do(func() {
 			if err != nil {
 				v.status.SetText("login: " + err.Error())
 				return
 			}
 			v.status.SetText("")
-			v.showLogin(l)
+			v.showLogin(start)
 		})
 	})
 }
 
-func (v *accountsView) showLogin(l *oauth.Login) {
+func (v *accountsView) showLogin(l view.LoginStart) {
 	url := widget.NewEntry()
-	url.SetText(l.URL)
+	url.SetText(l.AuthorizeURL)
 	msg := "Approve the login in your browser; this closes by itself. If no browser opened, copy the address:"
 	paste := widget.NewEntry()
 	paste.SetPlaceHolder("code#state")
@@ -67,21 +67,23 @@ func (v *accountsView) showLogin(l *oauth.Login) {
 	result := widget.NewLabel("")
 	box.Add(result)
 	d := dialog.NewCustomConfirm("Logging in "+l.Name, "Submit code", "Cancel", box, func(submit bool) {
-		if !submit {
-			l.Cancel()
-			return
-		}
 		code := paste.Text
 		v.background(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			_, _ = l.Complete(ctx, code) // the outcome arrives through Done below
+			if !submit {
+				_ = v.core.CancelLogin(ctx, l.SessionID)
+				return
+			}
+			_, _ = v.core.CompleteLogin(ctx, l.SessionID, code) // the outcome arrives through WaitLogin below
 		})
 	}, v.win)
 	d.Show()
 	v.background(func() {
-		<-l.Done()
-		_, _, err := l.Status()
+		st, err := client.WaitLogin(context.Background(), v.core, l.SessionID)
+		if err == nil && st.Error != "" {
+			err = loginError(st.Error)
+		}
 		fyne.Do(func() {
 			d.Hide()
 			if err != nil {
@@ -93,3 +95,8 @@ func (v *accountsView) showLogin(l *oauth.Login) {
 		})
 	})
 }
+
+// loginError is why a login failed, as the engine said it.
+type loginError string
+
+func (e loginError) Error() string { return string(e) }

@@ -12,7 +12,7 @@ import (
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/creds"
-	"github.com/claudeflare/claudeflare/core/oauth"
+	"github.com/claudeflare/claudeflare/core/view"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
@@ -49,7 +49,7 @@ func TestAccountsWindowBrowserLogin(t *testing.T) {
 	v := newAccountsView(c, w, func(f func()) { f() })
 	w.SetContent(v.root)
 
-	v.login(oauth.Request{Name: "max"})
+	v.login(view.LoginRequest{Name: "max"})
 	deadline := time.Now().Add(10 * time.Second)
 	for len(c.Views()) == 0 {
 		if time.Now().After(deadline) {

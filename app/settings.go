@@ -1,18 +1,30 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/view"
 )
+
+// SettingsCore is what the settings window needs: the configuration verbs
+// of the typed surface (docs/DESIGN.md, "The typed surface").
+type SettingsCore interface {
+	Config(ctx context.Context) (view.Config, error)
+	PatchConfig(ctx context.Context, patch map[string]json.RawMessage) (view.Config, error)
+}
 
 // settingsView is the settings window's content: every field with its error
 // beside it. Saving validates, writes config.json and applies it at once.
 type settingsView struct {
-	cfg *config.Manager
+	cfg     SettingsCore
+	current view.Config // what the fields were loaded from
 	// background runs slow work (the save writes a file and may move the
 	// listener) off the UI goroutine; tests run it inline.
 	background func(func())
@@ -25,7 +37,7 @@ type settingsView struct {
 	root                                  fyne.CanvasObject
 }
 
-func newSettingsView(cfg *config.Manager, background func(func())) *settingsView {
+func newSettingsView(cfg SettingsCore, background func(func())) *settingsView {
 	v := &settingsView{cfg: cfg, background: background, errs: map[string]*widget.Label{}}
 	v.port, v.host = widget.NewEntry(), widget.NewEntry()
 	v.hours, v.minutes, v.retention = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
@@ -63,9 +75,17 @@ func newSettingsView(cfg *config.Manager, background func(func())) *settingsView
 	return v
 }
 
-// load shows the running configuration; fields set by the environment are read-only.
+// load shows the running configuration; fields set by the environment are
+// read-only. The engine's own process answers from memory.
 func (v *settingsView) load() {
-	f := FormFrom(v.cfg.Get())
+	cur, err := v.cfg.Config(context.Background())
+	if err != nil {
+		v.clearErrors()
+		v.errs[""].SetText("reading the configuration: " + err.Error())
+		return
+	}
+	v.current = cur
+	f := FormFrom(cur.Config)
 	v.port.SetText(f.Port)
 	v.host.SetText(f.Host)
 	v.hours.SetText(f.Hours)
@@ -73,7 +93,7 @@ func (v *settingsView) load() {
 	v.retention.SetText(f.RetentionDays)
 	v.strategy.SetSelected(f.Strategy)
 	v.store.SetSelected(f.CredentialStore)
-	locked := Locked(v.cfg.Sources())
+	locked := Locked(cur.Sources)
 	lock := func(key string, w fyne.Disableable) {
 		if why := locked[key]; why != "" {
 			w.Disable()
@@ -109,7 +129,7 @@ func (v *settingsView) form() SettingsForm {
 // save validates every field, then writes and applies the changed keys.
 func (v *settingsView) save() {
 	v.clearErrors()
-	patch, errs := v.form().Patch(v.cfg.Get(), v.cfg.Sources())
+	patch, errs := v.form().Patch(v.current.Config, v.current.Sources)
 	if len(errs) > 0 {
 		v.showErrors(errs)
 		return
@@ -120,7 +140,7 @@ func (v *settingsView) save() {
 	}
 	v.status.SetText("Saving…")
 	v.background(func() {
-		_, err := v.cfg.Patch(patch)
+		_, err := v.cfg.PatchConfig(context.Background(), patch)
 		fyne.Do(func() {
 			if err != nil {
 				v.status.SetText("")

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,10 +11,28 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/claudeflare/claudeflare/core/client"
 	"github.com/claudeflare/claudeflare/core/config"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
-func newSettingsForTest(t *testing.T, env map[string]string) (*settingsView, string) {
+// managerCore answers the configuration verbs from a config manager, with
+// the engine's refusals (a bad value is a *config.Error, 400).
+type managerCore struct{ m *config.Manager }
+
+func (c managerCore) Config(context.Context) (view.Config, error) {
+	return view.Config{Config: c.m.Get(), Sources: c.m.Sources()}, nil
+}
+
+func (c managerCore) PatchConfig(_ context.Context, patch map[string]json.RawMessage) (view.Config, error) {
+	cfg, err := c.m.Patch(patch)
+	if err != nil {
+		return view.Config{}, client.Refusal(http.StatusBadRequest, err)
+	}
+	return view.Config{Config: cfg, Sources: c.m.Sources()}, nil
+}
+
+func newSettingsForTest(t *testing.T, env map[string]string) (*settingsView, *config.Manager, string) {
 	t.Helper()
 	test.NewTempApp(t)
 	path := filepath.Join(t.TempDir(), "config.json")
@@ -19,14 +40,14 @@ func newSettingsForTest(t *testing.T, env map[string]string) (*settingsView, str
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newSettingsView(m, func(f func()) { f() })
+	v := newSettingsView(managerCore{m}, func(f func()) { f() })
 	w := test.NewTempWindow(t, v.root)
 	_ = w
-	return v, path
+	return v, m, path
 }
 
 func TestSettingsBadPortShowsErrorAndWritesNothing(t *testing.T) {
-	v, path := newSettingsForTest(t, nil)
+	v, m, path := newSettingsForTest(t, nil)
 	v.port.SetText("")
 	test.Type(v.port, "99999")
 	v.save()
@@ -36,15 +57,15 @@ func TestSettingsBadPortShowsErrorAndWritesNothing(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("config.json was written: %v", err)
 	}
-	if v.cfg.Get().Port != 8080 {
+	if m.Get().Port != 8080 {
 		t.Fatal("the running config changed")
 	}
 }
 
 func TestSettingsGoodSaveWritesAndApplies(t *testing.T) {
-	v, path := newSettingsForTest(t, nil)
+	v, m, path := newSettingsForTest(t, nil)
 	applied := make(chan config.Config, 1)
-	v.cfg.Subscribe(func(_, c config.Config) { applied <- c })
+	m.Subscribe(func(_, c config.Config) { applied <- c })
 	v.hours.SetText("1")
 	v.minutes.SetText("30")
 	v.port.SetText("9191")
@@ -63,7 +84,7 @@ func TestSettingsGoodSaveWritesAndApplies(t *testing.T) {
 }
 
 func TestSettingsEnvLockedFieldIsReadOnly(t *testing.T) {
-	v, _ := newSettingsForTest(t, map[string]string{"PORT": "7000"})
+	v, _, _ := newSettingsForTest(t, map[string]string{"PORT": "7000"})
 	if !v.port.Disabled() || v.errs[FieldPort].Text != "set by PORT" || v.port.Text != "7000" {
 		t.Fatalf("disabled %v, note %q, text %q", v.port.Disabled(), v.errs[FieldPort].Text, v.port.Text)
 	}

@@ -194,7 +194,7 @@ func (t *tray) showSettings() {
 		t.settings.RequestFocus()
 		return
 	}
-	v := newSettingsView(t.core.Config(), func(f func()) { go f() })
+	v := newSettingsView(t.core, func(f func()) { go f() })
 	w := t.app.NewWindow("Claudeflare settings")
 	w.SetContent(v.root)
 	w.Resize(fyne.NewSize(560, 520))

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"github.com/claudeflare/claudeflare/core/view"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,12 +10,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
-// StatsSource is what the usage window reads.
+// StatsSource is what the usage window reads: the Stats verb of the typed
+// surface (docs/DESIGN.md, "The typed surface").
 type StatsSource interface {
-	DB() *store.DB
+	Stats(ctx context.Context, window time.Duration) (view.Stats, error)
 }
 
 // Windows offered by the usage window.
@@ -65,24 +65,19 @@ func (v *usageView) load() {
 	window := v.window
 	v.background(func() {
 		d, _ := view.ParseWindow(window)
-		now := time.Now()
-		st, err := v.src.DB().Stats(context.Background(), now.Add(-d), now)
-		var evs []store.Event
-		if err == nil {
-			evs, err = v.src.DB().Events(context.Background(), now.Add(-d), now)
-		}
+		st, err := v.src.Stats(context.Background(), d)
 		fyne.Do(func() {
 			if err != nil {
 				v.body.RemoveAll()
 				v.body.Add(widget.NewLabel("Could not read the request log: " + err.Error()))
 				return
 			}
-			v.draw(view.StatsOf(st, d), evs)
+			v.draw(st)
 		})
 	})
 }
 
-func (v *usageView) draw(s view.Stats, evs []store.Event) {
+func (v *usageView) draw(s view.Stats) {
 	v.body.RemoveAll()
 	for _, line := range UsageSummary(s) {
 		v.body.Add(widget.NewLabel(line))
@@ -111,7 +106,10 @@ func (v *usageView) draw(s view.Stats, evs []store.Event) {
 	v.body.Add(newStackedBars(requests))
 	v.body.Add(widget.NewLabelWithStyle("Tokens (input + output) per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	v.body.Add(newStackedBars(tokens))
-	rl, fo := EventBuckets(evs, s.Series.Starts, time.Duration(s.Series.BucketSeconds)*time.Second)
+	rl, fo := s.Series.RateLimits, s.Series.Failovers
+	if len(rl) != len(s.Series.Starts) || len(fo) != len(s.Series.Starts) { // not counted: draw none
+		rl, fo = make([]int64, len(s.Series.Starts)), make([]int64, len(s.Series.Starts))
+	}
 	eventLegend := container.NewHBox()
 	for i, name := range []string{"rate-limit events", "failovers"} {
 		sw := canvas.NewRectangle(eventColors[i])

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"github.com/claudeflare/claudeflare/core/view"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +10,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func TestBarHeights(t *testing.T) {
@@ -48,9 +49,12 @@ func TestUsageSummary(t *testing.T) {
 	}
 }
 
-type dbSource struct{ db *store.DB }
+// logSource answers Stats from a request log, as the engine does.
+type logSource struct{ db *store.DB }
 
-func (d dbSource) DB() *store.DB { return d.db }
+func (d logSource) Stats(ctx context.Context, window time.Duration) (view.Stats, error) {
+	return core.ReadStats(ctx, d.db, time.Now(), window)
+}
 
 func TestUsageWindowDrawsFromTheLog(t *testing.T) {
 	test.NewTempApp(t)
@@ -64,7 +68,7 @@ func TestUsageWindowDrawsFromTheLog(t *testing.T) {
 		store.RequestRow{ID: "1", Start: now.Add(-time.Minute), AccountName: "x", Status: 200, InputTokens: 5, OutputTokens: 7},
 		store.RequestRow{ID: "2", Start: now.Add(-2 * time.Minute), AccountName: "x", Status: 200, InputTokens: 5, OutputTokens: 7},
 	})
-	v := newUsageView(dbSource{db}, func(f func()) { f() })
+	v := newUsageView(logSource{db}, func(f func()) { f() })
 	test.NewTempWindow(t, v.root)
 	first, ok := v.body.Objects[0].(*widget.Label)
 	if !ok || !strings.HasPrefix(first.Text, "2 requests") {

@@ -15,6 +15,7 @@ import (
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/platform/apitoken"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 	"github.com/claudeflare/claudeflare/platform/keychain"
 	"github.com/claudeflare/claudeflare/platform/lock"
@@ -160,7 +161,9 @@ func openCreds(home string) func(kind string) (creds.Store, error) {
 	}
 }
 
-// newCore opens the engine for a command (not started: nothing listens).
+// newCore opens the engine for a command (not started: nothing listens),
+// making the local API token at its first start (docs/DESIGN.md, "The
+// local API token").
 func (env *Env) newCore(ctx context.Context, overrides map[string]string, log *slog.Logger) (*core.Core, error) {
 	home, err := env.home()
 	if err != nil {
@@ -169,7 +172,8 @@ func (env *Env) newCore(ctx context.Context, overrides map[string]string, log *s
 	return core.New(ctx, core.Options{
 		Home: home, Lookup: env.Lookup, Overrides: overrides, OpenCreds: openCreds(home),
 		Version: Version, Log: log, Transport: env.Transport, OpenBrowser: env.opener(),
-		LockFile: lock.Exclusive,
+		LockFile: lock.Exclusive, APITokenPath: apitoken.Path(home),
+		APIToken: func(ctx context.Context) (string, error) { return apitoken.Ensure(ctx, home) },
 	})
 }
 

@@ -192,7 +192,7 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 	var second run
 	first := launch(func(c *core.Core) error {
 		moved := testkit.FreePort(t)
-		if _, err := c.Config().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(moved))}); err != nil {
+		if _, err := c.ConfigManager().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(moved))}); err != nil {
 			return err
 		}
 		second = launch(func(*core.Core) error { return errors.New("the second launch started a tray") })

@@ -41,7 +41,7 @@ func serve(env *Env, args []string) error {
 		_ = c.Shutdown(context.Background())
 		return err
 	}
-	cfg := c.Config().Get()
+	cfg := c.ConfigManager().Get()
 	fmt.Fprintf(env.Stdout, "Claudeflare %s listening on http://%s (%d accounts, session %s, credentials: %s)\n",
 		Version, c.Addr(), len(c.Views()), cfg.SessionDuration(), c.CredentialStore())
 	fmt.Fprintf(env.Stdout, "Point Claude Code at it:  export ANTHROPIC_BASE_URL=http://%s\n", c.Addr())

@@ -41,7 +41,7 @@ func runTray(env *Env) error {
 		return err
 	}
 	// Subscribed after Start, so it runs after the core has moved the listener.
-	defer c.Config().Subscribe(func(_, _ config.Config) {
+	defer c.ConfigManager().Subscribe(func(_, _ config.Config) {
 		if err := held.SetAddress("http://" + c.Addr()); err != nil {
 			log.Warn("recording the new address in the lock file", "err", err)
 		}

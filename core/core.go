@@ -7,13 +7,11 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"github.com/claudeflare/claudeflare/core/clock"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 
 	"github.com/claudeflare/claudeflare/core/accounts"
 	"github.com/claudeflare/claudeflare/core/api"
@@ -41,6 +39,13 @@ type Options struct {
 	Now       clock.Clock       // the one clock of the engine: the wall clock if nil
 	// OpenBrowser opens login pages (platform/browser.Open); nil opens none.
 	OpenBrowser func(url string) error
+	// APIToken reads, or makes at the first start, the local API token
+	// every /api/ request and /metrics must carry (docs/DESIGN.md, "The
+	// local API token"; platform/apitoken.Ensure); New calls it once the
+	// database has opened. APITokenPath is where the token is, named in
+	// refusals. With no APIToken, the API refuses every request but /health.
+	APIToken     func(context.Context) (string, error)
+	APITokenPath string
 	// LockFile takes the cross-process lock of a shared file
 	// (platform/lock.Exclusive): every change of config.json holds it, so the
 	// app and the CLI never overwrite each other's keys. nil: changes are
@@ -67,9 +72,8 @@ type Core struct {
 	credMu sync.RWMutex
 	creds  creds.Store
 
-	clientKey     clientKeyCache
-	listener      listener
-	loadedVersion atomic.Int64 // the accounts' SettingsVersion the pool was last loaded at
+	clientKey clientKeyCache
+	listener  listener
 
 	stop    context.CancelFunc
 	bg      sync.WaitGroup
@@ -110,6 +114,13 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	token := ""
+	if opts.APIToken != nil {
+		if token, err = opts.APIToken(ctx); err != nil {
+			c.db.Close()
+			return nil, err
+		}
+	}
 	c.writer = store.NewWriter(c.db, store.WriterOptions{OnError: func(err error) {
 		c.bus.Publish(&events.RequestLogFailed{At: c.opts.Now(), Error: err.Error()})
 	}})
@@ -127,14 +138,12 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 		Pool: c.pool, Config: cfg.Get, Bus: c.bus,
 		Transport: opts.Transport, Tokens: c.tokens, Now: opts.Now, Log: c.log,
 	})
-	deps := api.Deps{
-		Config: cfg, Pool: c.pool, Accounts: c.accounts, DB: c.db, Bus: c.bus,
-		Version: opts.Version, Now: opts.Now, Reload: c.Reload, Metrics: c.metrics.Handler(),
-	}
-	deps.Extra = c.extraRoutes(deps)
-	c.handler = server.New(server.Options{Config: cfg.Get, ClientKey: c.clientKey.get, Proxy: c.proxy, API: api.New(deps)})
+	c.handler = server.New(server.Options{
+		Config: cfg.Get, ClientKey: c.clientKey.get, APIToken: token, APITokenPath: opts.APITokenPath,
+		Proxy: c.proxy, API: api.New(api.Deps{API: c, Metrics: c.metrics.Handler()}),
+	})
 	c.cleanUp(ctx)
-	if err := c.Reload(ctx); err != nil {
+	if err := c.reload(ctx); err != nil {
 		c.writer.Close(ctx)
 		c.db.Close()
 		return nil, err
@@ -142,27 +151,16 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 	return c, nil
 }
 
-// Reload re-reads the accounts into the pool; the next request sees them.
-func (c *Core) Reload(ctx context.Context) error {
-	// The version is read first: a change landing while the accounts are
-	// read leaves a newer version behind, and the watcher reloads again.
-	v, err := c.db.SettingsVersion(ctx)
-	if err != nil {
+// Start listens on the configured address and starts the background work:
+// config file watching and live re-binding on port or host changes. It
+// reads the accounts again first: a process that takes the single-instance
+// lock between New and Start (docs/DESIGN.md, "The typed surface") then
+// misses no change another process made before it held the lock; from
+// then on they change accounts through the API.
+func (c *Core) Start(ctx context.Context) error {
+	if err := c.reload(ctx); err != nil {
 		return err
 	}
-	list, err := c.db.Accounts(ctx)
-	if err != nil {
-		return fmt.Errorf("reading accounts: %w", err)
-	}
-	c.pool.Load(ctx, list, c.credStore(), c.log)
-	c.loadedVersion.Store(v)
-	return nil
-}
-
-// Start listens on the configured address and starts the background work:
-// config file watching, picking up account changes made by other processes,
-// and live re-binding on port or host changes.
-func (c *Core) Start(ctx context.Context) error {
 	cfg := c.cfg.Get()
 	if cfg.AllowRemote {
 		if err := c.clientKey.load(ctx, c.credStore()); err != nil {
@@ -183,7 +181,6 @@ func (c *Core) Start(ctx context.Context) error {
 				Error: "config.json changed but is not valid; keeping the running configuration: " + err.Error()})
 		})
 	})
-	c.background(func() { c.watchAccounts(bgctx) })
 	c.background(func() { c.retain(bgctx) })
 	return nil
 }
@@ -214,14 +211,13 @@ func (c *Core) Addr() string { return c.listener.addr() }
 // Handler is the whole HTTP surface (proxy and API), for tests and embedding.
 func (c *Core) Handler() http.Handler { return c.handler }
 
-// Config is the live configuration manager.
-func (c *Core) Config() *config.Manager { return c.cfg }
+// ConfigManager is the live configuration manager: its Get is the running
+// configuration, its Subscribe follows changes. Change it through
+// PatchConfig.
+func (c *Core) ConfigManager() *config.Manager { return c.cfg }
 
 // Events is the bus the tray and /api/events listen to.
 func (c *Core) Events() *events.Bus { return c.bus }
-
-// Accounts is the account service (add, pause, remove…); call Reload after using it.
-func (c *Core) Accounts() *accounts.Service { return c.accounts }
 
 // Views lists the accounts in strategy order with their status.
 func (c *Core) Views() []pool.View {

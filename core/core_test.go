@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core"
-	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/accounts"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/store"
@@ -127,10 +126,7 @@ func TestPortChangeRebindsWithoutDroppingRequests(t *testing.T) {
 	home := t.TempDir()
 	c := startCore(t, fake, home)
 	fake.AddAPIKey("sk-ant-api03-slow")
-	if _, err := c.Accounts().AddAPIKey(context.Background(), "slow", "sk-ant-api03-slow", 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Reload(context.Background()); err != nil {
+	if _, err := c.AddAPIKey(context.Background(), "slow", "sk-ant-api03-slow", 0); err != nil {
 		t.Fatal(err)
 	}
 	fake.SetBehavior("sk-ant-api03-slow", fakeanthropic.Behavior{Delay: 500 * time.Millisecond, Times: 1})
@@ -150,7 +146,7 @@ func TestPortChangeRebindsWithoutDroppingRequests(t *testing.T) {
 	testkit.WaitFor(t, "the request to reach upstream", func() bool { return len(fake.Requests()) == 1 })
 
 	newPort := testkit.FreePort(t)
-	if _, err := c.Config().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(newPort))}); err != nil {
+	if _, err := c.ConfigManager().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(newPort))}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "127.0.0.1:" + strconv.Itoa(newPort); c.Addr() != want {
@@ -177,51 +173,18 @@ func TestHandEditOfConfigAppliesLive(t *testing.T) {
 	defer fake.Close()
 	home := t.TempDir()
 	c := startCore(t, fake, home)
-	port := c.Config().Get().Port
+	port := c.ConfigManager().Get().Port
 	writeFile(t, filepath.Join(home, "config.json"), fmt.Sprintf(`{"port": %d, "session_duration_ms": 60000, "my_note": "kept"}`, port))
-	testkit.WaitFor(t, "the new session duration", func() bool { return c.Config().Get().SessionDurationMS == 60000 })
-	if src := c.Config().Sources()["session_duration_ms"]; src != "file" {
+	testkit.WaitFor(t, "the new session duration", func() bool { return c.ConfigManager().Get().SessionDurationMS == 60000 })
+	if src := c.ConfigManager().Sources()["session_duration_ms"]; src != "file" {
 		t.Errorf("source %q, want file", src)
 	}
 	// A broken edit is reported and the running config is kept.
 	writeFile(t, filepath.Join(home, "config.json"), `{"session_duration_ms": "soon"}`)
 	time.Sleep(300 * time.Millisecond) // give the watcher time to (wrongly) apply it
-	if got := c.Config().Get().SessionDurationMS; got != 60000 {
+	if got := c.ConfigManager().Get().SessionDurationMS; got != 60000 {
 		t.Errorf("an invalid edit replaced the running value: %d", got)
 	}
-}
-
-// TestAccountChangesFromAnotherProcessApply: the CLI writes the database
-// directly; the running core sees the change within a second.
-func TestAccountChangesFromAnotherProcessApply(t *testing.T) {
-	t.Parallel()
-	fake := fakeanthropic.New(fakeanthropic.Options{})
-	defer fake.Close()
-	home := t.TempDir()
-	c := startCore(t, fake, home)
-
-	db, err := store.Open(filepath.Join(home, "claudeflare.db")) // a second handle, as the CLI opens it
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc := &accounts.Service{DB: db, Creds: filestore.New(filepath.Join(home, "credentials.json"))}
-	fake.AddAPIKey("sk-ant-api03-cli")
-	if _, err := svc.AddAPIKey(context.Background(), "from-cli", "sk-ant-api03-cli", 0); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitFor(t, "the account to appear", func() bool { return len(c.Views()) == 1 })
-	if resp := post(t, c.Addr()); resp.Header.Get("X-Claudeflare-Account") != "from-cli" {
-		t.Fatalf("served by %q", resp.Header.Get("X-Claudeflare-Account"))
-	}
-	if _, err := svc.SetPaused(context.Background(), "from-cli", true); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitFor(t, "the pause to apply", func() bool { return c.Views()[0].Status == account.StatusPaused })
-	if err := svc.Remove(context.Background(), "from-cli"); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitFor(t, "the account to go", func() bool { return len(c.Views()) == 0 })
 }
 
 func TestShutdownFlushesTheRequestLog(t *testing.T) {
@@ -252,8 +215,9 @@ func TestShutdownFlushesTheRequestLog(t *testing.T) {
 }
 
 // TestAccountAddedBeforeStartIsPickedUp: an account the CLI adds between
-// New (which loads the accounts) and Start (which begins watching for
-// changes) still reaches the running proxy.
+// New (which loads the accounts) and Start (before which serve and the tray
+// take the single-instance lock: from then on the CLI uses the API) still
+// reaches the running proxy.
 func TestAccountAddedBeforeStartIsPickedUp(t *testing.T) {
 	t.Parallel()
 	fake := fakeanthropic.New(fakeanthropic.Options{})
@@ -295,17 +259,14 @@ func TestSwitchingCredentialStoreMovesSecrets(t *testing.T) {
 	}
 	c := open()
 	key := fake.IssueAPIKey()
-	if _, err := c.Accounts().AddAPIKey(context.Background(), "work", key, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Reload(context.Background()); err != nil {
+	if _, err := c.AddAPIKey(context.Background(), "work", key, 0); err != nil {
 		t.Fatal(err)
 	}
 	if resp := post(t, c.Addr()); resp.Header.Get("X-Claudeflare-Account") != "work" {
 		t.Fatalf("before the switch: served by %q", resp.Header.Get("X-Claudeflare-Account"))
 	}
 
-	if _, err := c.Config().Patch(map[string]json.RawMessage{"credential_store": json.RawMessage(`"file"`)}); err != nil {
+	if _, err := c.ConfigManager().Patch(map[string]json.RawMessage{"credential_store": json.RawMessage(`"file"`)}); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(storePath("file")); !strings.Contains(string(b), key) {

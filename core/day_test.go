@@ -74,13 +74,10 @@ func TestCompressedDay(t *testing.T) {
 		fake.AddOAuthToken(tok, start.Add(24*time.Hour))
 		fake.SetQuota(tok, fakeanthropic.Quota{FiveHour: 0.1 * float64(i+1), SevenDay: 0.2})
 		tokens[a.name] = tok
-		if _, err := c.Accounts().Create(context.Background(), account.Account{Name: a.name, Kind: account.KindOAuth,
+		if _, err := c.CreateAccount(context.Background(), account.Account{Name: a.name, Kind: account.KindOAuth,
 			Mode: "claude", Priority: a.priority}, creds.Secret{AccessToken: tok, ExpiresAt: start.Add(24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := c.Reload(context.Background()); err != nil {
-		t.Fatal(err)
 	}
 	evs, cancel := c.Events().Subscribe(1024)
 	defer cancel()

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/api"
 	"github.com/claudeflare/claudeflare/core/oauth"
 )
 
@@ -28,7 +27,7 @@ func (c *Core) initOAuth(ep oauth.Endpoints) {
 		Open:        c.opts.OpenBrowser,
 		Now:         c.opts.Now,
 		OnAccount: func(account.Account) {
-			if err := c.Reload(context.Background()); err != nil {
+			if err := c.reload(context.Background()); err != nil {
 				c.log.Error("reloading accounts after a login", "err", err)
 			}
 		},
@@ -45,12 +44,6 @@ func (p credsProxy) Probe(ctx context.Context) error {
 	return nil
 }
 
-// extraRoutes registers the API routes that live outside package api's own
-// list: the OAuth login endpoints.
-func (c *Core) extraRoutes(d api.Deps) func(*http.ServeMux) {
-	return api.OAuthRoutes(d, c.logins)
-}
-
-// Logins starts and follows browser logins (add an account, log one in
-// again); the tray uses it directly, the HTTP API through /api/oauth/.
+// Logins starts and follows browser logins, for tests that play the
+// browser; the tray and the API use the login verbs (verbs_login.go).
 func (c *Core) Logins() *oauth.Logins { return c.logins }

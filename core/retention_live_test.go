@@ -47,7 +47,7 @@ func TestRetentionRunsAtStartAndFollowsConfig(t *testing.T) {
 
 	c := startCore(t, fake, home)
 	testkit.WaitFor(t, "the 40-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s", "240h0m0s"}) })
-	if _, err := c.Config().Patch(map[string]json.RawMessage{"retention_days": json.RawMessage("5")}); err != nil {
+	if _, err := c.ConfigManager().Patch(map[string]json.RawMessage{"retention_days": json.RawMessage("5")}); err != nil {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, "the 10-day-old row to go", func() bool { return slices.Equal(left(), []string{"1h0m0s"}) })

@@ -19,6 +19,21 @@ import (
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
+// testToken is the local API token of the engines these tests start; the
+// harnesses send it, as the CLI and the tray's windows do.
+const testToken = "test-api-token"
+
+// tokenIs is an Options.APIToken that gives tok.
+func tokenIs(tok string) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) { return tok, nil }
+}
+
+// authorize adds the local API token to req.
+func authorize(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return req
+}
+
 type apiHarness struct {
 	t    *testing.T
 	core *core.Core
@@ -37,7 +52,7 @@ func newAPI(t *testing.T, env map[string]string) *apiHarness {
 	}
 	env["CLAUDEFLARE_UPSTREAM_URL"] = fake.URL
 	c, err := core.New(context.Background(), core.Options{
-		Home: home, Version: "test",
+		Home: home, Version: "test", APIToken: tokenIs(testToken),
 		Lookup:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
 	})
@@ -67,7 +82,8 @@ func (r result) json(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a request; headers are pairs, and "Host" sets the Host header.
+// do sends a request with the local API token; headers are pairs, and
+// "Host" sets the Host header.
 func (h *apiHarness) do(method, path, body string, headers ...string) result {
 	h.t.Helper()
 	var rd io.Reader
@@ -75,6 +91,7 @@ func (h *apiHarness) do(method, path, body string, headers ...string) result {
 		rd = strings.NewReader(body)
 	}
 	req, _ := http.NewRequest(method, h.srv.URL+path, rd)
+	authorize(req)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -175,7 +192,7 @@ func TestConfigEndpoints(t *testing.T) {
 	if r.status != 200 || r.json(t)["session_duration_ms"] != 3600000.0 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	if h.core.Config().Get().SessionDurationMS != 3600000 {
+	if h.core.ConfigManager().Get().SessionDurationMS != 3600000 {
 		t.Errorf("the running config did not change")
 	}
 	saved := h.configFile()
@@ -345,7 +362,7 @@ func TestEventStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/api/events", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(authorize(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,11 +412,8 @@ func TestAccountLimits(t *testing.T) {
 	reset5h, reset7d := now.Add(80*time.Minute).Truncate(time.Second), now.Add(60*time.Hour).Truncate(time.Second)
 	h.fake.SetQuota(tok, fakeanthropic.Quota{FiveHour: 0.83, SevenDay: 0.41, FiveHourReset: reset5h, SevenDayReset: reset7d,
 		Extra: []fakeanthropic.QuotaWindow{{Name: "7d_oi", Utilization: 0.63, Reset: now.Add(-time.Minute)}}})
-	if _, err := h.core.Accounts().Create(context.Background(), account.Account{Name: "work", Kind: account.KindOAuth, Mode: "claude"},
+	if _, err := h.core.CreateAccount(context.Background(), account.Account{Name: "work", Kind: account.KindOAuth, Mode: "claude"},
 		creds.Secret{AccessToken: tok, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.core.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if r := h.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`); r.status != 200 {

@@ -2,22 +2,12 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-
-	"github.com/claudeflare/claudeflare/core/config"
 )
 
-func configJSON(c config.Config, src config.Sources) map[string]any {
-	out := map[string]any{}
-	b, _ := json.Marshal(c)
-	_ = json.Unmarshal(b, &out)
-	out["sources"] = src
-	return out
-}
-
 func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, configJSON(s.Config.Get(), s.Config.Sources()))
+	c, err := s.API.Config(r.Context())
+	respond(w, http.StatusOK, c, err)
 }
 
 func (s *server) patchConfig(w http.ResponseWriter, r *http.Request) {
@@ -26,34 +16,13 @@ func (s *server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		writeBodyError(w, err)
 		return
 	}
-	if len(patch) == 0 {
-		WriteError(w, http.StatusBadRequest, "the patch is empty: send at least one configuration key")
-		return
-	}
-	s.applyPatch(w, patch, func(c config.Config) any { return configJSON(c, s.Config.Sources()) })
-}
-
-func (s *server) applyPatch(w http.ResponseWriter, patch map[string]json.RawMessage, answer func(config.Config) any) {
-	c, err := s.Config.Patch(patch)
-	var envErr *config.EnvOverrideError
-	var cfgErr *config.Error
-	var refused *config.RefusedError
-	switch {
-	case errors.As(err, &envErr):
-		WriteError(w, http.StatusConflict, err.Error())
-	case errors.As(err, &refused):
-		WriteError(w, http.StatusConflict, "not applied, nothing changed: "+err.Error())
-	case errors.As(err, &cfgErr):
-		WriteError(w, http.StatusBadRequest, err.Error())
-	case err != nil:
-		WriteError(w, http.StatusInternalServerError, "saving config: "+err.Error())
-	default:
-		writeJSON(w, http.StatusOK, answer(c))
-	}
+	c, err := s.API.PatchConfig(r.Context(), patch)
+	respond(w, http.StatusOK, c, err)
 }
 
 func (s *server) getStrategy(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"strategy": s.Config.Get().LBStrategy})
+	c, err := s.API.Config(r.Context())
+	respond(w, http.StatusOK, map[string]string{"strategy": c.LBStrategy}, err)
 }
 
 func (s *server) putStrategy(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +38,6 @@ func (s *server) putStrategy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, _ := json.Marshal(*body.Strategy)
-	s.applyPatch(w, map[string]json.RawMessage{"lb_strategy": raw}, func(c config.Config) any {
-		return map[string]string{"strategy": c.LBStrategy}
-	})
+	c, err := s.API.PatchConfig(r.Context(), map[string]json.RawMessage{"lb_strategy": raw})
+	respond(w, http.StatusOK, map[string]string{"strategy": c.LBStrategy}, err)
 }

@@ -13,8 +13,11 @@ import (
 const keepAlive = 15 * time.Second
 
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
-	ch, cancel := s.Bus.Subscribe(256)
-	defer cancel()
+	ch, err := s.API.Subscribe(r.Context())
+	if err != nil {
+		writeRefusal(w, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -39,6 +39,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/core/oauth"
+	"github.com/claudeflare/claudeflare/core/view"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
@@ -103,7 +104,7 @@ func newFuzzAPI(tb testing.TB, s fuzzSetup) *fuzzAPI {
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	c, err := core.New(context.Background(), core.Options{
-		Home: home, Version: "test", Lookup: lookup,
+		Home: home, Version: "test", Lookup: lookup, APIToken: tokenIs(testToken),
 		OpenCreds:   func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
 		OpenBrowser: func(string) error { return nil }, // "open_browser": true is a valid body
 	})
@@ -132,7 +133,7 @@ func (h *fuzzAPI) do(tb testing.TB, method, path string, body []byte) result {
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(authorize(req))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -167,15 +168,7 @@ func (h *fuzzAPI) accounts(tb testing.TB) string {
 // addAPIKeyAccount adds an account as setup, outside the API.
 func (h *fuzzAPI) addAPIKeyAccount(tb testing.TB, name string, priority int) {
 	tb.Helper()
-	if _, err := h.core.Accounts().AddAPIKey(context.Background(), name, "sk-ant-api03-setup-"+strings.ReplaceAll(name, " ", "-"), priority); err != nil {
-		tb.Fatal(err)
-	}
-	h.reload(tb)
-}
-
-func (h *fuzzAPI) reload(tb testing.TB) {
-	tb.Helper()
-	if err := h.core.Reload(context.Background()); err != nil {
+	if _, err := h.core.AddAPIKey(context.Background(), name, "sk-ant-api03-setup-"+strings.ReplaceAll(name, " ", "-"), priority); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -183,10 +176,9 @@ func (h *fuzzAPI) reload(tb testing.TB) {
 // removeAccount takes back an account an input added.
 func (h *fuzzAPI) removeAccount(t *testing.T, name string) {
 	t.Helper()
-	if err := h.core.Accounts().Remove(context.Background(), name); err != nil {
+	if err := h.core.Remove(context.Background(), name); err != nil {
 		t.Fatalf("removing %q: %v", name, err)
 	}
-	h.reload(t)
 }
 
 // manualLogin starts a paste-the-code login for name and plays the browser:
@@ -369,7 +361,7 @@ func (h *fuzzAPI) configCase(t *testing.T, method, path string, body []byte, all
 	if err := loaded.Validate(); err != nil {
 		t.Fatalf("accepted %q into an invalid configuration: %v", body, err)
 	}
-	if running := h.core.Config().Get(); loaded != running {
+	if running := h.core.ConfigManager().Get(); loaded != running {
 		t.Fatalf("config.json loads as %+v, the running configuration is %+v", loaded, running)
 	}
 	var members map[string]json.RawMessage
@@ -392,7 +384,7 @@ func (h *fuzzAPI) restoreConfig(t *testing.T) {
 	if err := os.WriteFile(core.ConfigPath(h.home), []byte(fuzzConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.core.Config().Patch(map[string]json.RawMessage{}); err != nil { // an empty patch reloads
+	if _, err := h.core.ConfigManager().Patch(map[string]json.RawMessage{}); err != nil { // an empty patch reloads
 		t.Fatal(err)
 	}
 }
@@ -451,8 +443,8 @@ func newAccountsFuzzAPI(tb testing.TB) *fuzzAPI {
 // from the file otherwise).
 func (h *fuzzAPI) patchConfig(t *testing.T, body []byte) {
 	h.configCase(t, "PATCH", "/api/config", body, []int{200, 400, 409, 413}, func(t *testing.T, answer map[string]any) {
-		want := asJSON(t, h.core.Config().Get()).(map[string]any)
-		want["sources"] = asJSON(t, h.core.Config().Sources())
+		want := asJSON(t, h.core.ConfigManager().Get()).(map[string]any)
+		want["sources"] = asJSON(t, h.core.ConfigManager().Sources())
 		if !reflect.DeepEqual(answer, want) {
 			t.Fatalf("answer %v, the running configuration is %v", answer, want)
 		}
@@ -481,8 +473,8 @@ func (h *fuzzAPI) patchConfig(t *testing.T, body []byte) {
 // putStrategy checks a PUT /api/config/strategy body: only "session" succeeds.
 func (h *fuzzAPI) putStrategy(t *testing.T, body []byte) {
 	h.configCase(t, "PUT", "/api/config/strategy", body, []int{200, 400, 409, 413}, func(t *testing.T, answer map[string]any) {
-		if len(answer) != 1 || answer["strategy"] != config.StrategySession || h.core.Config().Get().LBStrategy != config.StrategySession {
-			t.Fatalf("answer %v, running strategy %q", answer, h.core.Config().Get().LBStrategy)
+		if len(answer) != 1 || answer["strategy"] != config.StrategySession || h.core.ConfigManager().Get().LBStrategy != config.StrategySession {
+			t.Fatalf("answer %v, running strategy %q", answer, h.core.ConfigManager().Get().LBStrategy)
 		}
 	})
 }
@@ -552,10 +544,9 @@ func (h *fuzzAPI) patchAccount(t *testing.T, name string, body []byte) {
 		if orig, ok := h.baseline[id]; ok {
 			defer func() {
 				now, _ := a["name"].(string)
-				if _, err := h.core.Accounts().Update(context.Background(), now, &orig.name, &orig.prio); err != nil {
+				if _, err := h.core.UpdateAccount(context.Background(), now, view.AccountPatch{Name: &orig.name, Priority: &orig.prio}); err != nil {
 					t.Fatalf("putting %q back: %v", now, err)
 				}
-				h.reload(t)
 				if after := h.accounts(t); after != before {
 					t.Fatalf("putting the account back did not give the accounts back:\n%s\n%s", before, after)
 				}

@@ -1,5 +1,7 @@
-// Package api serves Claudeflare's HTTP API (SPEC §5) beside the proxy on
-// the same listener, behind the Host, Origin and content-type guards.
+// Package api serves Claudeflare's HTTP API beside the proxy on the same
+// listener, behind the guards of core/server (Host, Origin, content type,
+// the local API token). Its handlers only decode and encode: each calls one
+// verb of the typed surface (docs/DESIGN.md, "The typed surface").
 package api
 
 import (

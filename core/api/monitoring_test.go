@@ -92,7 +92,8 @@ func TestStatsAndMetricsThroughAFailover(t *testing.T) {
 	}
 
 	// The same story in Prometheus form.
-	resp, err := http.Get(h.srv.URL + "/metrics")
+	req, _ := http.NewRequest("GET", h.srv.URL+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(authorize(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestEventStreamCarriesEveryKind(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/api/events", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(authorize(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestStuckEventSubscriberDoesNotStallRequests(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.(*net.TCPConn).SetReadBuffer(1024)
-	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+	fmt.Fprintf(conn, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n", testToken)
 	// Read up to ": connected" (the subscription exists from then on), then never again.
 	br := bufio.NewReaderSize(conn, 16)
 	for {

@@ -31,7 +31,7 @@ func newOAuthAPI(t *testing.T) *apiHarness {
 		"CLAUDEFLARE_OAUTH_CALLBACK_PORT": "0",
 	}
 	c, err := core.New(context.Background(), core.Options{
-		Home: home, Version: "test",
+		Home: home, Version: "test", APIToken: tokenIs(testToken),
 		Lookup:      func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		OpenCreds:   func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
 		OpenBrowser: func(string) error { t.Error("the API opened a browser unasked"); return nil },

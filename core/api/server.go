@@ -1,30 +1,20 @@
 package api
 
 import (
-	"context"
-	"github.com/claudeflare/claudeflare/core/clock"
+	"errors"
 	"net/http"
 
-	"github.com/claudeflare/claudeflare/core/accounts"
-	"github.com/claudeflare/claudeflare/core/config"
-	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/pool"
-	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/client"
 )
 
 // Deps is what the API works with.
 type Deps struct {
-	Config   *config.Manager
-	Pool     *pool.Pool
-	Accounts *accounts.Service
-	DB       *store.DB
-	Bus      *events.Bus
-	Version  string
-	Now      clock.Clock
-	Reload   func(context.Context) error // re-reads accounts into the pool after a change
-	Metrics  http.Handler                // GET /metrics; nil answers 404
-	// Extra registers more routes (OAuth, metrics) on the mux.
-	Extra func(mux *http.ServeMux)
+	// API is the engine's typed surface (docs/DESIGN.md, "The typed
+	// surface"): the handlers decode a request, call one of its verbs and
+	// encode the answer, so a change means the same through the API as in
+	// the tray, which calls the same verbs.
+	API     client.API
+	Metrics http.Handler // GET /metrics; nil answers 404
 }
 
 type server struct{ Deps }
@@ -32,9 +22,6 @@ type server struct{ Deps }
 // New returns the API's handler: every /api/ route, /health and /metrics.
 // The entry point (core/server) puts it behind the guards beside the proxy.
 func New(d Deps) http.Handler {
-	if d.Now == nil {
-		d.Now = clock.Real
-	}
 	s := &server{d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
@@ -48,13 +35,14 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /api/accounts/{name}/pause", s.pauseAccount)
 	mux.HandleFunc("POST /api/accounts/{name}/resume", s.resumeAccount)
 	mux.HandleFunc("DELETE /api/accounts/{name}", s.deleteAccount)
+	mux.HandleFunc("POST /api/oauth/start", s.startLogin)
+	mux.HandleFunc("POST /api/oauth/complete", s.completeLogin)
+	mux.HandleFunc("GET /api/oauth/{session_id}", s.loginStatus)
+	mux.HandleFunc("DELETE /api/oauth/{session_id}", s.cancelLogin)
 	mux.HandleFunc("GET /api/requests", s.requests)
 	mux.HandleFunc("GET /api/stats", s.stats)
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.HandleFunc("GET /metrics", s.metrics)
-	if d.Extra != nil {
-		d.Extra(mux)
-	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -62,8 +50,25 @@ func New(d Deps) http.Handler {
 }
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
-	total, avail := s.Pool.Summary(s.Now())
-	writeJSON(w, http.StatusOK, map[string]any{
-		"status": "ok", "strategy": s.Config.Get().LBStrategy, "accounts": total, "available": avail, "version": s.Version,
-	})
+	h, err := s.API.Status(r.Context())
+	respond(w, http.StatusOK, h, err)
+}
+
+// respond answers v with status, or the verb's refusal.
+func respond(w http.ResponseWriter, status int, v any, err error) {
+	if err != nil {
+		writeRefusal(w, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// writeRefusal answers a verb's error with the status it carries
+// (core/refusal.go decides them); anything else is a 500.
+func writeRefusal(w http.ResponseWriter, err error) {
+	if e, ok := errors.AsType[*client.Error](err); ok {
+		WriteError(w, e.Status, e.Message)
+		return
+	}
+	WriteError(w, http.StatusInternalServerError, err.Error())
 }

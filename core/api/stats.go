@@ -1,8 +1,9 @@
 package api
 
 import (
-	"github.com/claudeflare/claudeflare/core/view"
 	"net/http"
+
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func (s *server) stats(w http.ResponseWriter, r *http.Request) {
@@ -11,11 +12,6 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	now := s.Now()
-	st, err := s.DB.Stats(r.Context(), now.Add(-window), now)
-	if err != nil {
-		WriteError(w, http.StatusInternalServerError, "computing stats: "+err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, view.StatsOf(st, window))
+	st, err := s.API.Stats(r.Context(), window)
+	respond(w, http.StatusOK, st, err)
 }

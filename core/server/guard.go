@@ -14,14 +14,20 @@ import (
 )
 
 // Guard wraps every route (proxy and API) with the listener's defences
-// (docs/DESIGN.md, "The listener"): the client key when remote use is
-// allowed, the Host check against DNS rebinding, web pages kept off the proxy
-// altogether and off the API's state changes, the proxy's methods, and
-// JSON-only bodies for the API.
+// (docs/DESIGN.md, "The listener" and "The local API token"): the client
+// key when remote use is allowed, else the Host check against DNS
+// rebinding and the local API token on the API; web pages kept off the
+// proxy altogether and off the API's state changes; the proxy's methods;
+// and JSON-only bodies for the API.
 type Guard struct {
 	Config    func() config.Config
 	ClientKey func() string // the remote-use key; called only when allow_remote is on
-	Next      http.Handler
+	// APIToken is what /api/ and /metrics want as Authorization: Bearer
+	// (with allow_remote, the client key serves instead); "" refuses them
+	// all. APITokenPath names its file in the refusal.
+	APIToken     string
+	APITokenPath string
+	Next         http.Handler
 }
 
 func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +39,10 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	} else if !allowedHost(r.Host, cfg.Host) {
 		refuse(w, r, http.StatusForbidden, "host "+quoteHost(r.Host)+" is not allowed: use localhost or 127.0.0.1 (DNS rebinding protection)")
+		return
+	} else if needsToken(r.URL.Path) && !g.checkToken(r) {
+		refuse(w, r, http.StatusUnauthorized, "missing or wrong local API token: send Authorization: Bearer <token>, "+
+			"the token in "+g.tokenPlace()+" (`claudeflare api-token` prints it)")
 		return
 	}
 	api := strings.HasPrefix(r.URL.Path, "/api/")
@@ -80,9 +90,7 @@ func (g *Guard) checkClientKey(r *http.Request) bool {
 	}
 	got := r.Header.Get("X-Api-Key")
 	if got == "" {
-		if auth := r.Header.Get("Authorization"); len(auth) > len("Bearer ") && strings.EqualFold(auth[:len("Bearer ")], "Bearer ") {
-			got = auth[len("Bearer "):]
-		}
+		got, _ = bearer(r.Header.Get("Authorization"))
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return false
@@ -99,6 +107,36 @@ func (g *Guard) checkClientKey(r *http.Request) bool {
 		}
 	}
 	return true
+}
+
+// needsToken: the API and the metrics belong to the user who runs
+// Claudeflare; /health, which says only that it runs, and the proxy, which
+// has a credential of its own, do not need the token.
+func needsToken(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/metrics"
+}
+
+// checkToken accepts the local API token as a Bearer token (the scheme in
+// any case, as RFC 9110 has it), compared in constant time.
+func (g *Guard) checkToken(r *http.Request) bool {
+	got, ok := bearer(r.Header.Get("Authorization"))
+	return ok && g.APIToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(g.APIToken)) == 1
+}
+
+func (g *Guard) tokenPlace() string {
+	if g.APITokenPath != "" {
+		return g.APITokenPath
+	}
+	return "the home folder's api-token file"
+}
+
+// bearer is the credential of an "Authorization: Bearer …" value.
+func bearer(auth string) (string, bool) {
+	const scheme = "Bearer "
+	if len(auth) > len(scheme) && strings.EqualFold(auth[:len(scheme)], scheme) {
+		return auth[len(scheme):], true
+	}
+	return "", false
 }
 
 func changesState(method string) bool {

@@ -15,7 +15,10 @@ import (
 type Options struct {
 	Config    func() config.Config // read on every request: live config
 	ClientKey func() string        // the remote-use key; called only when allow_remote is on
-	Proxy     http.Handler         // /v1/
+	// APIToken is the local API token /api/ and /metrics want (without
+	// allow_remote); APITokenPath is where it is, for the refusal.
+	APIToken, APITokenPath string
+	Proxy                  http.Handler // /v1/
 	API       http.Handler         // /api/, /health, /metrics
 }
 
@@ -24,7 +27,8 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", o.Proxy)
 	mux.Handle("/", o.API)
-	return &Guard{Config: o.Config, ClientKey: o.ClientKey, Next: cleanPaths(mux)}
+	return &Guard{Config: o.Config, ClientKey: o.ClientKey, APIToken: o.APIToken, APITokenPath: o.APITokenPath,
+		Next: cleanPaths(mux)}
 }
 
 // cleanPaths refuses paths that are not in canonical form instead of

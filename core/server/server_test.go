@@ -9,13 +9,16 @@ import (
 	"github.com/claudeflare/claudeflare/core/config"
 )
 
+// testToken is the local API token of the tests' entry point.
+const testToken = "the-token"
+
 // newTest is the entry point in front of two stubs that say which was reached.
 func newTest(cfg config.Config, key string) http.Handler {
 	stub := func(name string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("X-Reached", name) })
 	}
 	return New(Options{Config: func() config.Config { return cfg }, ClientKey: func() string { return key },
-		Proxy: stub("proxy"), API: stub("api")})
+		APIToken: testToken, APITokenPath: "/home/me/.claudeflare/api-token", Proxy: stub("proxy"), API: stub("api")})
 }
 
 func TestRoutingAndGuards(t *testing.T) {
@@ -59,6 +62,7 @@ func TestRoutingAndGuards(t *testing.T) {
 			t.Parallel()
 			var body *strings.Reader
 			req := httptest.NewRequest(tt.method, "http://127.0.0.1"+tt.target, nil)
+			req.Header.Set("Authorization", "Bearer "+testToken) // as the CLI and scripts send it
 			for i := 0; i+1 < len(tt.headers); i += 2 {
 				switch tt.headers[i] {
 				case "Host":
@@ -89,6 +93,84 @@ func TestRoutingAndGuards(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLocalAPIToken: the API and the metrics want the local API token;
+// /health and the proxy do not; with allow_remote the client key serves
+// as the token, and the token alone is no client key.
+func TestLocalAPIToken(t *testing.T) {
+	t.Parallel()
+	local := config.Default()
+	remote := config.Default()
+	remote.Host, remote.AllowRemote = "0.0.0.0", true
+	tests := []struct {
+		name        string
+		cfg         config.Config
+		method      string
+		target      string
+		auth        string // the Authorization header; "" sends none
+		apiKey      string
+		wantStatus  int
+		wantReached string
+	}{
+		{"API without a token", local, "GET", "/api/accounts", "", "", 401, ""},
+		{"API with a wrong token", local, "GET", "/api/accounts", "Bearer nope", "", 401, ""},
+		{"API with the token in x-api-key", local, "GET", "/api/accounts", "", testToken, 401, ""},
+		{"API with the token as Basic", local, "GET", "/api/accounts", "Basic " + testToken, "", 401, ""},
+		{"API with the token", local, "GET", "/api/accounts", "Bearer " + testToken, "", 200, "api"},
+		{"scheme in lower case", local, "GET", "/api/accounts", "bearer " + testToken, "", 200, "api"},
+		{"a change without a token", local, "PATCH", "/api/config", "", "", 401, ""},
+		{"unknown API path without a token", local, "GET", "/api/nothing", "", "", 401, ""},
+		{"metrics without a token", local, "GET", "/metrics", "", "", 401, ""},
+		{"metrics with the token", local, "GET", "/metrics", "Bearer " + testToken, "", 200, "api"},
+		{"health is open", local, "GET", "/health", "", "", 200, "api"},
+		{"the proxy needs no token", local, "POST", "/v1/messages", "", "", 200, "proxy"},
+		{"remote: the client key serves as the token", remote, "GET", "/api/accounts", "Bearer key", "", 200, "api"},
+		{"remote: the token is no client key", remote, "GET", "/api/accounts", "Bearer " + testToken, "", 401, ""},
+		{"remote: metrics with the client key", remote, "GET", "/metrics", "", "key", 200, "api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest(tt.method, "http://127.0.0.1"+tt.target, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.apiKey != "" {
+				req.Header.Set("X-Api-Key", tt.apiKey)
+			}
+			rec := httptest.NewRecorder()
+			newTest(tt.cfg, "key").ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus || rec.Header().Get("X-Reached") != tt.wantReached {
+				t.Fatalf("%d reached %q (%s), want %d reaching %q", rec.Code, rec.Header().Get("X-Reached"), rec.Body, tt.wantStatus, tt.wantReached)
+			}
+			if rec.Code == 401 && !tt.cfg.AllowRemote {
+				msg := rec.Body.String()
+				if !strings.Contains(msg, "/home/me/.claudeflare/api-token") || !strings.Contains(msg, "claudeflare api-token") {
+					t.Errorf("the refusal does not say where the token is: %s", msg)
+				}
+				if strings.Contains(msg, testToken) {
+					t.Error("the refusal shows the token")
+				}
+			}
+		})
+	}
+}
+
+// An engine with no token refuses the whole API, never opens it.
+func TestNoTokenRefusesTheAPI(t *testing.T) {
+	t.Parallel()
+	h := New(Options{Config: config.Default, ClientKey: func() string { return "" },
+		Proxy: http.NotFoundHandler(), API: http.NotFoundHandler()})
+	for _, auth := range []string{"", "Bearer ", "Bearer  "} {
+		req := httptest.NewRequest("GET", "http://127.0.0.1/api/accounts", nil)
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 401 {
+			t.Errorf("Authorization %q with no token configured: %d, want 401", auth, rec.Code)
+		}
 	}
 }
 

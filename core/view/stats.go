@@ -121,6 +121,10 @@ type Series struct {
 	Starts        []time.Time     `json:"starts"`
 	Total         SeriesPoints    `json:"total"`
 	Accounts      []SeriesAccount `json:"accounts"`
+	// RateLimits and Failovers count the rate-limit events and failovers
+	// per bucket (AddEventSeries; absent where the events were not read).
+	RateLimits []int64 `json:"rate_limits,omitempty"`
+	Failovers  []int64 `json:"failovers,omitempty"`
 }
 
 // SeriesPoints are the counts per bucket.

@@ -106,12 +106,9 @@ func StartInProcess(ctx context.Context, upstream string, accounts []Account) (_
 		return nil, err
 	}
 	for _, a := range accounts {
-		if _, err := c.Accounts().AddAPIKey(ctx, a.Name, a.Key, a.Priority); err != nil {
+		if _, err := c.AddAPIKey(ctx, a.Name, a.Key, a.Priority); err != nil {
 			return fail(fmt.Errorf("adding account %s: %w", a.Name, err))
 		}
-	}
-	if err := c.Reload(ctx); err != nil {
-		return fail(err)
 	}
 	if err := c.Start(ctx); err != nil {
 		return fail(fmt.Errorf("starting the proxy: %w", err))

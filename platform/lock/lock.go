@@ -18,9 +18,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Info is what the holder of the lock records in the lock file.
@@ -72,7 +74,7 @@ func Acquire(path, address string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
-	if err := tryLock(f); err != nil {
+	if err := tryLockPastProbes(f); err != nil {
 		_ = f.Close()
 		if errors.Is(err, errWouldBlock) {
 			return nil, &ErrLocked{Path: path, Info: readInfo(path)}
@@ -86,6 +88,51 @@ func Acquire(path, address string) (*Lock, error) {
 		return nil, fmt.Errorf("writing lock file %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// Probes hold the lock for microseconds (Probe); Acquire tries again a few
+// times before it calls the lock held, so a command probing at the moment
+// an app starts never makes that app think another instance runs.
+const (
+	probeRetries = 5
+	probeNap     = 10 * time.Millisecond
+)
+
+func tryLockPastProbes(f *os.File) error {
+	for attempt := 0; ; attempt++ {
+		err := tryLock(f)
+		if !errors.Is(err, errWouldBlock) || attempt == probeRetries {
+			return err
+		}
+		time.Sleep(probeNap)
+	}
+}
+
+// Probe reports whether an instance holds the single-instance lock at
+// path, and what the last holder recorded there. A held lock is a running
+// instance (the OS drops it when its holder dies, even by SIGKILL); a lock
+// that is not held is none, whatever the file still says (a crashed
+// instance leaves its Info behind). A missing file is no instance, and is
+// not created. Probe takes the lock for an instant when it is free, which
+// Acquire waits out.
+func Probe(path string) (info Info, held bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Info{}, false, nil
+	}
+	if err != nil {
+		return Info{}, false, fmt.Errorf("opening lock file: %w", err)
+	}
+	defer f.Close()
+	switch err := tryLock(f); {
+	case err == nil:
+		_ = unlock(f)
+		return readInfo(path), false, nil
+	case errors.Is(err, errWouldBlock):
+		return readInfo(path), true, nil
+	default:
+		return Info{}, false, fmt.Errorf("locking %s: %w", path, err)
+	}
 }
 
 // SetAddress records a new address (the listener moved), so that a second

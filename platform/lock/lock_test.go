@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSecondAcquireReportsTheFirst(t *testing.T) {
@@ -155,4 +156,80 @@ func TestRead(t *testing.T) {
 	if got := Read(path); got != (Info{}) {
 		t.Errorf("Read after release = %+v, want zero", got)
 	}
+}
+
+// Probe tells a running instance from none: a held lock, a lock left by a
+// crashed or stopped one, and no lock file at all (which it does not make).
+func TestProbe(t *testing.T) {
+	t.Parallel()
+	const addr = "http://127.0.0.1:8080"
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, path string)
+		wantHeld bool
+		wantAddr string
+	}{
+		{"no file", func(*testing.T, string) {}, false, ""},
+		{"held", func(t *testing.T, path string) {
+			l, err := Acquire(path, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(l.Release)
+		}, true, addr},
+		{"released", func(t *testing.T, path string) {
+			l, err := Acquire(path, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Release()
+		}, false, ""},
+		{"left by a crash", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, []byte(`{"pid":1,"address":"`+addr+`"}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, false, addr},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "claudeflare.lock")
+			tt.setup(t, path)
+			info, held, err := Probe(path)
+			if err != nil || held != tt.wantHeld || info.Address != tt.wantAddr {
+				t.Errorf("Probe = %+v, held %v, %v; want held %v at %q", info, held, err, tt.wantHeld, tt.wantAddr)
+			}
+			if tt.name == "no file" {
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("Probe made the lock file: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// An instance starting while a command probes is not turned away.
+func TestAcquireWaitsOutAProbe(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "claudeflare.lock")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tryLock(f); err != nil { // a probe in progress
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(probeNap)
+		_ = unlock(f)
+		_ = f.Close()
+	}()
+	l, err := Acquire(path, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatalf("Acquire during a probe: %v", err)
+	}
+	l.Release()
 }

@@ -1,0 +1,39 @@
+package client
+
+import (
+	"context"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/view"
+)
+
+// loginPoll is how often WaitLogin asks an engine that cannot wait itself:
+// a person approving a login in the browser notices no quarter second.
+const loginPoll = 250 * time.Millisecond
+
+// LoginWaiter is an API that can wait for a login to end without polling
+// (the engine in its own process).
+type LoginWaiter interface {
+	WaitLogin(ctx context.Context, id string) (view.LoginStatus, error)
+}
+
+// WaitLogin returns login id's status once it is no longer pending, or
+// ctx's error with the last status seen.
+func WaitLogin(ctx context.Context, api API, id string) (view.LoginStatus, error) {
+	if w, ok := api.(LoginWaiter); ok {
+		return w.WaitLogin(ctx, id)
+	}
+	t := time.NewTicker(loginPoll)
+	defer t.Stop()
+	for {
+		st, err := api.LoginStatus(ctx, id)
+		if err != nil || st.State != view.LoginPending {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
