@@ -5,50 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/claudeflare/claudeflare/core/view"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/claudeflare/claudeflare/core"
-	"github.com/claudeflare/claudeflare/core/accounts"
-	"github.com/claudeflare/claudeflare/core/config"
-	"github.com/claudeflare/claudeflare/core/oauth"
-	"github.com/claudeflare/claudeflare/core/pool"
-	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/view"
 )
-
-// offline is what account commands work on: the database and the credential
-// store, used directly. A running proxy notices the change within a second.
-type offline struct {
-	cfg config.Config
-	db  *store.DB
-	svc *accounts.Service
-}
-
-func (env *Env) openOffline() (*offline, error) {
-	home, err := env.home()
-	if err != nil {
-		return nil, err
-	}
-	cfg, _, err := env.loadConfig(home)
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.Open(core.DBPath(home))
-	if err != nil {
-		return nil, err
-	}
-	cs, err := openCreds(home)(cfg.CredentialStore)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &offline{cfg: cfg, db: db, svc: &accounts.Service{DB: db, Creds: cs}}, nil
-}
-
-func (o *offline) Close() { o.db.Close() }
 
 func accountsCmd(env *Env, args []string) error {
 	if len(args) == 0 {
@@ -76,61 +39,58 @@ func accountsList(env *Env, args []string) error {
 	} else if len(pos) > 0 {
 		return usagef("accounts list takes no arguments")
 	}
-	o, err := env.openOffline()
+	ctx := context.Background()
+	t, err := env.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer o.Close()
-	list, err := o.db.Accounts(context.Background())
+	defer t.Close()
+	list, err := t.Accounts(ctx)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	views := pool.ViewsOf(list, now, o.cfg.SessionDuration())
 	if *asJSON {
-		out := make([]view.Account, len(views))
-		for i, v := range views {
-			out[i] = view.AccountOf(v, now)
-		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(list)
 	}
-	printAccounts(env.Stdout, views, now)
+	printAccounts(env.Stdout, list, time.Now())
 	return nil
 }
 
-func printAccounts(w io.Writer, views []pool.View, now time.Time) {
-	if len(views) == 0 {
+func printAccounts(w io.Writer, list []view.Account, now time.Time) {
+	if len(list) == 0 {
 		fmt.Fprintln(w, "No accounts yet. Add one with `claudeflare accounts add NAME` (browser login) or `--api-key-stdin`.")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tPRIORITY\tSTATUS\tSESSION\tREQUESTS\tQUOTA")
-	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", v.Name, v.Kind, v.Priority, statusText(v, now), sessionText(v, now),
-			v.TotalRequests, quotaText(v.Quota, now, time.Local))
+	for _, a := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", a.Name, a.Kind, a.Priority, statusText(a, now), sessionText(a, now),
+			a.TotalRequests, quotaText(a.Limits, now, time.Local))
 	}
 	tw.Flush()
 }
 
-func statusText(v pool.View, now time.Time) string {
+func statusText(a view.Account, now time.Time) string {
 	switch {
-	case v.Status == "rate_limited":
-		return "rate limited until " + v.RateLimitedUntil.Local().Format("15:04") + " (" + view.Remaining(v.RateLimitedUntil.Sub(now)) + ")"
-	case v.Status == "cooldown":
-		return "cooling down (" + view.Remaining(v.CooldownUntil.Sub(now)) + ")"
-	case v.Status == "needs_login":
+	case a.Status == "rate_limited" && a.RateLimitedUntil != nil:
+		return "rate limited until " + a.RateLimitedUntil.Local().Format("15:04") + " (" + view.Remaining(a.RateLimitedUntil.Sub(now)) + ")"
+	case a.Status == "cooldown" && a.CooldownUntil != nil:
+		return "cooling down (" + view.Remaining(a.CooldownUntil.Sub(now)) + ")"
+	case a.Status == "rate_limited":
+		return "rate limited"
+	case a.Status == "needs_login":
 		return "needs login"
 	}
-	return string(v.Status)
+	return a.Status
 }
 
-func sessionText(v pool.View, now time.Time) string {
-	if v.SessionExpiresAt.IsZero() {
+func sessionText(a view.Account, now time.Time) string {
+	if a.SessionExpiresAt == nil {
 		return "-"
 	}
-	return view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
+	return view.Remaining(a.SessionExpiresAt.Sub(now)) + " left"
 }
 
 func accountsAdd(env *Env, args []string) error {
@@ -154,7 +114,7 @@ func accountsAdd(env *Env, args []string) error {
 		if *mode != "" && *mode != "claude" && *mode != "console" {
 			return usagef("--mode must be claude or console, got %q", *mode)
 		}
-		return browserLogin(env, oauth.Request{Name: pos[0], Mode: *mode, Priority: prio, Manual: *manual})
+		return browserLogin(env, view.LoginRequest{Name: pos[0], Mode: *mode, Priority: prio, Manual: *manual})
 	}
 	if *mode != "" || *manual {
 		return usagef("--mode and --manual are for browser logins, not --api-key-stdin")
@@ -163,16 +123,17 @@ func accountsAdd(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o, err := env.openOffline()
+	ctx := context.Background()
+	t, err := env.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer o.Close()
-	a, err := o.svc.AddAPIKey(context.Background(), pos[0], key, prio)
+	defer t.Close()
+	a, err := t.AddAPIKey(ctx, pos[0], key, prio)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Added API-key account %q (priority %d); its key is in the %s.\n", a.Name, a.Priority, o.svc.Creds.Describe())
+	fmt.Fprintf(env.Stdout, "Added API-key account %q (priority %d); its key is in the %s.\n", a.Name, a.Priority, t.credsWhere(ctx))
 	return nil
 }
 
@@ -204,23 +165,27 @@ func accountsSimple(env *Env, sub string, args []string) error {
 	if len(pos) != 1 {
 		return usagef("accounts %s takes one NAME", sub)
 	}
-	o, err := env.openOffline()
+	ctx := context.Background()
+	t, err := env.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer o.Close()
-	ctx := context.Background()
+	defer t.Close()
 	switch sub {
-	case "pause", "resume":
-		if _, err := o.svc.SetPaused(ctx, pos[0], sub == "pause"); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "%s: %sd\n", pos[0], sub)
+	case "pause":
+		_, err = t.Pause(ctx, pos[0])
+	case "resume":
+		_, err = t.Resume(ctx, pos[0])
 	default:
-		if err := o.svc.Remove(ctx, pos[0]); err != nil {
+		if err := t.Remove(ctx, pos[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s: removed, with its credential\n", pos[0])
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %sd\n", pos[0], sub)
 	return nil
 }

@@ -1,5 +1,8 @@
-// Package cli is Claudeflare's command line (SPEC §9). Every command but the
-// tray works without a display; the tray is handed in by main.
+// Package cli is Claudeflare's command line. Every command but the tray
+// works without a display; the tray is handed in by main. While an app runs
+// (the tray or `serve`), the commands are clients of its HTTP API; when
+// none runs, they open the home folder themselves (docs/DESIGN.md, "The
+// typed surface").
 package cli
 
 import (
@@ -64,6 +67,7 @@ Usage:
   claudeflare config set KEY VALUE
   claudeflare stats [--json] [--window 24h]
   claudeflare client-key
+  claudeflare api-token                         the local API token, for scripts
   claudeflare claude-code enable [--settings PATH] [--statusline]
                                                 wire Claude Code to the proxy in its settings file
   claudeflare claude-code disable|status [--settings PATH]
@@ -115,6 +119,8 @@ func dispatch(env *Env, args []string) error {
 		return statsCmd(env, rest)
 	case "client-key":
 		return clientKeyCmd(env, rest)
+	case "api-token":
+		return apiTokenCmd(env, rest)
 	case "claude-code":
 		return claudeCodeCmd(env, rest)
 	case "statusline":

@@ -7,82 +7,60 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/config"
-	"github.com/claudeflare/claudeflare/core/store"
-	"github.com/claudeflare/claudeflare/platform/lock"
+	"github.com/claudeflare/claudeflare/platform/apitoken"
 )
 
+// configCmd is `config show` and `config set KEY VALUE`: the running app's
+// configuration while one runs (what it uses, with its sources), else
+// config.json's.
 func configCmd(env *Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("config needs a subcommand: show or set KEY VALUE")
-	}
-	home, err := env.home()
-	if err != nil {
-		return err
 	}
 	switch args[0] {
 	case "show":
 		if len(args) != 1 {
 			return usagef("config show takes no arguments")
 		}
-		c, src, err := env.loadConfig(home)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "# %s\n", core.ConfigPath(home))
-		fmt.Fprint(env.Stdout, config.FormatShow(c, src))
-		return nil
 	case "set":
 		if len(args) != 3 {
 			return usagef("config set takes KEY VALUE, e.g. `config set session_duration_ms 3600000`")
 		}
-		raw, err := config.ParseValue(args[1], args[2])
+	default:
+		return usagef("unknown config subcommand %q", args[0])
+	}
+	ctx := context.Background()
+	t, err := env.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	path := core.ConfigPath(t.home)
+	if args[0] == "show" {
+		c, err := t.Config(ctx)
 		if err != nil {
 			return err
 		}
-		before, _, beforeErr := env.loadConfig(home)
-		c, _, err := config.Patch(core.ConfigPath(home), map[string]json.RawMessage{args[1]: raw}, env.Lookup, nil,
-			config.WithLock(lock.Exclusive))
-		if err != nil {
-			return err
-		}
-		b, _ := json.Marshal(c)
-		var all map[string]any
-		_ = json.Unmarshal(b, &all)
-		fmt.Fprintf(env.Stdout, "%s = %v (saved to %s; a running Claudeflare applies it within a second)\n", args[1], all[args[1]], core.ConfigPath(home))
-		if beforeErr == nil && before.CredentialStore != c.CredentialStore {
-			return moveCredentials(env, home, before.CredentialStore, c.CredentialStore)
-		}
+		fmt.Fprintf(env.Stdout, "# %s\n", path)
+		fmt.Fprint(env.Stdout, config.FormatShow(c.Config, c.Sources))
 		return nil
 	}
-	return usagef("unknown config subcommand %q", args[0])
-}
-
-// moveCredentials carries the secrets to the credential store just chosen,
-// so the accounts keep working (a running app does the same; the second to
-// try finds nothing left to move).
-func moveCredentials(env *Env, home, from, to string) error {
-	src, err := openCreds(home)(from)
+	raw, err := config.ParseValue(args[1], args[2])
 	if err != nil {
 		return err
 	}
-	dst, err := openCreds(home)(to)
+	c, err := t.PatchConfig(ctx, map[string]json.RawMessage{args[1]: raw})
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(core.DBPath(home))
-	if err != nil {
-		return err
+	b, _ := json.Marshal(c.Config)
+	var all map[string]any
+	_ = json.Unmarshal(b, &all)
+	applied := "Claudeflare uses it from its next start"
+	if t.live {
+		applied = "the running Claudeflare applies it now"
 	}
-	defer db.Close()
-	n, err := core.MoveSecrets(context.Background(), db, src, dst)
-	if err != nil {
-		return fmt.Errorf("credential_store is now %s, but %w", to, err)
-	}
-	noun := "secrets"
-	if n == 1 {
-		noun = "secret"
-	}
-	fmt.Fprintf(env.Stdout, "Moved %d %s from %s to %s.\n", n, noun, src.Describe(), dst.Describe())
+	fmt.Fprintf(env.Stdout, "%s = %v (saved to %s; %s)\n", args[1], all[args[1]], path, applied)
 	return nil
 }
 
@@ -107,5 +85,23 @@ func clientKeyCmd(env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, key)
+	return nil
+}
+
+// apiTokenCmd prints the local API token (docs/DESIGN.md, "The local API
+// token") for scripts, making it when nothing has started yet.
+func apiTokenCmd(env *Env, args []string) error {
+	if len(args) != 0 {
+		return usagef("api-token takes no arguments")
+	}
+	home, err := env.home()
+	if err != nil {
+		return err
+	}
+	tok, err := apitoken.Ensure(context.Background(), home)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, tok)
 	return nil
 }

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 // quotaText is an account's quota windows on one line, the five-hour and
 // weekly ones first, e.g. "5h 83% (resets 14:20) · 7d 41% (resets Fri 09:00)";
 // "-" when no answer has reported any (API-key accounts). A window past its
-// reset reads 0 % until the next answer says more.
-func quotaText(q account.Quota, now time.Time, loc *time.Location) string {
-	cur := q.Current(now)
+// reset reads 0 % until the next answer says more (view.Limits).
+func quotaText(cur map[string]view.Limit, now time.Time, loc *time.Location) string {
 	if len(cur) == 0 {
 		return "-"
 	}
@@ -33,8 +33,8 @@ func quotaText(q account.Quota, now time.Time, loc *time.Location) string {
 	for _, name := range names {
 		w := cur[name]
 		part := fmt.Sprintf("%s %d%%", shortWindow(name), int(math.Round(w.Utilization*100)))
-		if !w.ResetsAt.IsZero() {
-			part += " (resets " + resetText(w.ResetsAt, now, loc) + ")"
+		if w.ResetsAt != nil && w.ResetsAt.After(now) {
+			part += " (resets " + resetText(*w.ResetsAt, now, loc) + ")"
 		}
 		parts = append(parts, part)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func TestQuotaText(t *testing.T) {
@@ -31,7 +32,7 @@ func TestQuotaText(t *testing.T) {
 		}, "5h 0%"},
 	}
 	for _, tt := range tests {
-		if got := quotaText(tt.q, now, loc); got != tt.want {
+		if got := quotaText(view.Limits(tt.q, now), now, loc); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}

@@ -9,7 +9,8 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
+
+	"github.com/claudeflare/claudeflare/core"
 )
 
 func serve(env *Env, args []string) error {
@@ -30,27 +31,18 @@ func serve(env *Env, args []string) error {
 	if *host != "" {
 		overrides["host"] = *host
 	}
-	log := newLogger(env)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c, err := env.newCore(ctx, overrides, log)
-	if err != nil {
-		return err
-	}
-	if err := c.Start(ctx); err != nil {
-		_ = c.Shutdown(context.Background())
-		return err
-	}
-	cfg := c.ConfigManager().Get()
-	fmt.Fprintf(env.Stdout, "Claudeflare %s listening on http://%s (%d accounts, session %s, credentials: %s)\n",
-		Version, c.Addr(), len(c.Views()), cfg.SessionDuration(), c.CredentialStore())
-	fmt.Fprintf(env.Stdout, "Point Claude Code at it:  export ANTHROPIC_BASE_URL=http://%s\n", c.Addr())
-	<-ctx.Done()
-	stop()
-	fmt.Fprintln(env.Stdout, "Shutting down: finishing requests in flight and flushing the request log…")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return c.Shutdown(sctx)
+	return env.runApp(ctx, overrides, newLogger(env), "stop it before starting another", func(c *core.Core) error {
+		cfg := c.ConfigManager().Get()
+		fmt.Fprintf(env.Stdout, "Claudeflare %s listening on http://%s (%d accounts, session %s, credentials: %s)\n",
+			Version, c.Addr(), len(c.Views()), cfg.SessionDuration(), c.CredentialStore())
+		fmt.Fprintf(env.Stdout, "Point Claude Code at it:  export ANTHROPIC_BASE_URL=http://%s\n", c.Addr())
+		<-ctx.Done()
+		stop()
+		fmt.Fprintln(env.Stdout, "Shutting down: finishing requests in flight and flushing the request log…")
+		return nil
+	})
 }
 
 // newLogger logs to stderr; CLAUDEFLARE_LOG=debug adds a line per request.

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"github.com/claudeflare/claudeflare/core/view"
-	"time"
 
-	"github.com/claudeflare/claudeflare/core"
-	"github.com/claudeflare/claudeflare/core/store"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func statsCmd(env *Env, args []string) error {
@@ -26,21 +23,16 @@ func statsCmd(env *Env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	home, err := env.home()
+	ctx := context.Background()
+	t, err := env.open(ctx)
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(core.DBPath(home))
+	defer t.Close()
+	figures, err := t.Stats(ctx, window)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	now := time.Now()
-	st, err := db.Stats(context.Background(), now.Add(-window), now)
-	if err != nil {
-		return err
-	}
-	figures := view.StatsOf(st, window)
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claudeflare/claudeflare/platform/apitoken"
 	"github.com/claudeflare/claudeflare/platform/paths"
 )
 
@@ -21,10 +22,9 @@ import (
 // every message, and a slow or hung app must not hold its prompt.
 const statusLineTimeout = 300 * time.Millisecond
 
-// apiTokenFile is the local API token in the home folder (SPEC §5). When the
-// API asks for it, the status line sends it; when the file is absent, the
-// API does not ask.
-const apiTokenFile = "api-token"
+// apiTokenFile is the local API token in the home folder (docs/DESIGN.md,
+// "The local API token"): the status line sends what it holds.
+const apiTokenFile = apitoken.FileName
 
 // statuslineCmd prints one line for Claude Code's statusLine: the serving
 // account, its 5-hour and weekly use and the session time left. It opens no

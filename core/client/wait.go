@@ -17,9 +17,15 @@ type LoginWaiter interface {
 	WaitLogin(ctx context.Context, id string) (view.LoginStatus, error)
 }
 
+// LoginStatuser is the part of API that WaitLogin needs.
+type LoginStatuser interface {
+	LoginStatus(ctx context.Context, id string) (view.LoginStatus, error)
+}
+
 // WaitLogin returns login id's status once it is no longer pending, or
-// ctx's error with the last status seen.
-func WaitLogin(ctx context.Context, api API, id string) (view.LoginStatus, error) {
+// ctx's error with the last status seen. An api that is a LoginWaiter
+// waits itself; any other is asked every quarter second.
+func WaitLogin(ctx context.Context, api LoginStatuser, id string) (view.LoginStatus, error) {
 	if w, ok := api.(LoginWaiter); ok {
 		return w.WaitLogin(ctx, id)
 	}

@@ -19,7 +19,7 @@ type Options struct {
 	// allow_remote); APITokenPath is where it is, for the refusal.
 	APIToken, APITokenPath string
 	Proxy                  http.Handler // /v1/
-	API       http.Handler         // /api/, /health, /metrics
+	API                    http.Handler // /api/, /health, /metrics
 }
 
 // New returns the handler of the whole listener.
