@@ -390,13 +390,15 @@ func TestPathTricks(t *testing.T) {
 		"/api/./", "/api//", "/api/x/../", "/api%2F", "http://evil.example/api/", "http://" + evilHost + "/api/",
 		"http://" + self + "/api/", // absolute form naming the proxy itself: the honest path
 	}
+	token := []string{"Authorization", "Bearer " + in.apiToken(t)} // the user's, who holds it
 	for _, p := range prefixes {
 		// A read from this machine: refused, or the honest answer.
-		r := in.rawDo(t, in.rawRequest("GET", p+"accounts", nil))
+		r := in.rawDo(t, in.rawRequest("GET", p+"accounts", nil, token...))
 		if (r.Status < 400 || r.Status >= 500) && !(r.Status == 200 && bytes.Equal(r.Body, honest.Body)) {
 			t.Errorf("GET %saccounts: %d %.200s, want a 4xx or the honest answer", p, r.Status, r.Body)
 		}
-		// Rebinding (a foreign Host) and cross-site (a foreign Origin) requests are refused.
+		// Rebinding (a foreign Host) and cross-site (a foreign Origin)
+		// requests are refused, even carrying the token.
 		for _, tc := range []struct {
 			method, path string
 			body         []byte
@@ -413,7 +415,7 @@ func TestPathTricks(t *testing.T) {
 			if tc.headers[0] == "Host" && strings.HasPrefix(p, "http://127.0.0.1:") {
 				continue // absolute form: the target's host, loopback here, wins over the Host header (RFC 9112 §3.2.2)
 			}
-			headers := append([]string{"Content-Type", "application/json"}, tc.headers...)
+			headers := append(append([]string{"Content-Type", "application/json"}, token...), tc.headers...)
 			r := in.rawDo(t, in.rawRequest(tc.method, p+tc.path, tc.body, headers...))
 			if r.Status < 400 || r.Status >= 500 {
 				t.Errorf("%s %s%s with %v: %d %.200s, want a 4xx", tc.method, p, tc.path, tc.headers, r.Status, r.Body)

@@ -216,7 +216,7 @@ func (sb *sandbox) startServe(t *testing.T, port int) (*instance, error) {
 		stderr:  &syncBuffer{},
 		done:    make(chan struct{}),
 		port:    port,
-		client:  &http.Client{Transport: &http.Transport{DisableCompression: true}},
+		client:  sb.userClient(),
 	}
 	in.cmd = exec.Command(binary, "serve")
 	in.cmd.Env = sb.env()
@@ -243,6 +243,63 @@ func (sb *sandbox) startServe(t *testing.T, port int) (*instance, error) {
 		}
 	})
 	return in, nil
+}
+
+// userClient is how the sandbox's user talks to serve: it sends the local
+// API token of the sandbox's home on /api/ and /metrics, as the CLI and
+// scripts do, unless the request carries an Authorization of its own.
+func (sb *sandbox) userClient() *http.Client {
+	return &http.Client{Transport: &tokenTransport{home: sb.Home, next: &http.Transport{DisableCompression: true}}}
+}
+
+// tokenTransport adds the local API token of home to API requests.
+type tokenTransport struct {
+	home string
+	next http.RoundTripper
+}
+
+// noToken is a request header that makes userClient send no token (it is
+// removed before the request goes out): a client that does not have it.
+const noToken = "X-Test-No-Token"
+
+func (tt *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := req.URL.Path
+	if req.Header.Get(noToken) != "" {
+		req = req.Clone(req.Context())
+		req.Header.Del(noToken)
+	} else if (strings.HasPrefix(p, "/api/") || p == "/metrics") && req.Header.Get("Authorization") == "" {
+		if tok := readToken(tt.home); tok != "" {
+			req = req.Clone(req.Context())
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+	}
+	return tt.next.RoundTrip(req)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the transport.
+func (tt *tokenTransport) CloseIdleConnections() {
+	if c, ok := tt.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// readToken is the local API token serve made in home ("" before it has).
+func readToken(home string) string {
+	b, err := os.ReadFile(filepath.Join(home, "api-token"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// apiToken is the sandbox's local API token; serve must have made it.
+func (sb *sandbox) apiToken(t *testing.T) string {
+	t.Helper()
+	tok := readToken(sb.Home)
+	if tok == "" {
+		t.Fatal("no api-token in the sandbox's home")
+	}
+	return tok
 }
 
 // waitHealthy polls base/health until it answers 200 or serve exits.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,7 +103,7 @@ func (ls *loginSandbox) serveLogin(t *testing.T) *instance {
 	ls.setConfigKeys(t, map[string]any{"port": port})
 	in := &instance{
 		sandbox: ls.sandbox, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}), port: port,
-		client: &http.Client{Transport: &http.Transport{DisableCompression: true}},
+		client: ls.userClient(),
 	}
 	in.cmd = exec.Command(binary, "serve")
 	in.cmd.Env = ls.loginEnv(t)

@@ -104,6 +104,7 @@ func StartFloorInProcess(upstream, key string) (*FloorInProcess, error) {
 func (f *FloorInProcess) URL() string                     { return f.url }
 func (f *FloorInProcess) PID() int                        { return 0 }
 func (f *FloorInProcess) Close(ctx context.Context) error { return f.srv.Shutdown(ctx) }
+func (f *FloorInProcess) Token() string                   { return "" }
 
 // FloorServeArg is the first argument that makes a program that calls
 // MaybeServeFloor serve the floor proxy instead of doing its own work; the

@@ -11,10 +11,18 @@ import (
 
 // GoroutinesFromMetrics reads go_goroutines from a Prometheus text endpoint
 // such as Claudeflare's /metrics: how another process reports its
-// goroutines.
-func GoroutinesFromMetrics(url string) (int, error) {
+// goroutines. token, when not empty, is sent as Authorization: Bearer
+// (Claudeflare's local API token).
+func GoroutinesFromMetrics(url, token string) (int, error) {
 	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, fmt.Errorf("reading goroutines: %w", err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("reading goroutines: %w", err)
 	}
@@ -40,10 +48,10 @@ func GoroutinesFromMetrics(url string) (int, error) {
 }
 
 // ProbeWithMetrics is Probe for another process that reports its goroutines
-// at metricsURL.
-func ProbeWithMetrics(pid int, metricsURL string) Sample {
+// at metricsURL, which wants token.
+func ProbeWithMetrics(pid int, metricsURL, token string) Sample {
 	s := Probe(pid)
-	if n, err := GoroutinesFromMetrics(metricsURL); err == nil {
+	if n, err := GoroutinesFromMetrics(metricsURL, token); err == nil {
 		s.Goroutines = n
 	} else if s.Err == nil {
 		s.Err = err

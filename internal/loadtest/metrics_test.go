@@ -23,12 +23,16 @@ func TestGoroutinesFromMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer tok" {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
 				w.WriteHeader(tt.status)
 				_, _ = w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			n, err := GoroutinesFromMetrics(srv.URL + "/metrics")
+			n, err := GoroutinesFromMetrics(srv.URL+"/metrics", "tok")
 			if tt.err == "" {
 				if err != nil || n != tt.want {
 					t.Errorf("= %d, %v; want %d", n, err, tt.want)

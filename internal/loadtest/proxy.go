@@ -20,6 +20,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/platform/apitoken"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 	"github.com/claudeflare/claudeflare/platform/paths"
 )
@@ -40,6 +41,8 @@ type Proxy interface {
 	PID() int
 	// Close stops the proxy (if the load tool started it) and removes its home.
 	Close(ctx context.Context) error
+	// Token is the proxy's local API token, for /api/ and /metrics ("" if unknown).
+	Token() string
 }
 
 // settings is the environment of a proxy started by the load tool: a fresh
@@ -118,6 +121,9 @@ func StartInProcess(ctx context.Context, upstream string, accounts []Account) (_
 
 func (p *InProcess) URL() string { return "http://" + p.core.Addr() }
 func (p *InProcess) PID() int    { return 0 }
+
+// Token is "": the load tool reads the in-process engine's figures directly.
+func (p *InProcess) Token() string { return "" }
 
 func (p *InProcess) Close(ctx context.Context) error {
 	err := p.core.Shutdown(ctx)
@@ -242,6 +248,7 @@ func (p *Subprocess) addAccount(ctx context.Context, a Account) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+p.Token())
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return fmt.Errorf("adding account %s: %w", a.Name, err)
@@ -255,7 +262,13 @@ func (p *Subprocess) addAccount(ctx context.Context, a Account) error {
 }
 
 func (p *Subprocess) URL() string { return p.url }
-func (p *Subprocess) PID() int    { return p.cmd.Process.Pid }
+
+// Token is the local API token serve made in its home.
+func (p *Subprocess) Token() string {
+	tok, _ := apitoken.Read(p.home)
+	return tok
+}
+func (p *Subprocess) PID() int { return p.cmd.Process.Pid }
 
 // Close asks the process to shut down (SIGTERM), kills it if it has not
 // within ctx, and removes its home.
@@ -299,9 +312,12 @@ func (p *Subprocess) logTail() string {
 
 // External is a proxy someone else started; the load tool only sends to it.
 type External struct {
-	BaseURL string
-	Pid     int // 0: unknown (its memory is not reported)
+	BaseURL  string
+	Pid      int    // 0: unknown (its memory is not reported)
+	APIToken string // its local API token: `claudeflare api-token`
 }
+
+func (p External) Token() string { return p.APIToken }
 
 func (p External) URL() string { return p.BaseURL }
 

@@ -28,6 +28,7 @@ type options struct {
 	upstream    string
 	upstreamKey string
 	pid         int
+	proxyToken  string
 	soak        bool
 	soakConc    int
 	batches     int
@@ -55,6 +56,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.upstream, "upstream", "", "with -proxy: the upstream that proxy uses, for the direct runs")
 	fs.StringVar(&o.upstreamKey, "upstream-key", "", "with -proxy: an x-api-key the upstream accepts")
 	fs.IntVar(&o.pid, "pid", 0, "with -proxy: the proxy's process id, to report its memory")
+	fs.StringVar(&o.proxyToken, "proxy-token", "", "with -proxy -pid: its local API token (`claudeflare api-token`), to read its /metrics")
 	fs.BoolVar(&o.soak, "soak", false, "send -requests through the proxy in batches and check its RSS, goroutines and open files do not grow")
 	fs.IntVar(&o.soakConc, "soak-c", 32, "concurrency of the soak")
 	fs.IntVar(&o.batches, "batches", 10, "soak batches (a sample after each)")

@@ -52,7 +52,7 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (s *setup,
 
 	switch {
 	case o.proxyURL != "":
-		s.proxy = lt.External{BaseURL: strings.TrimSuffix(o.proxyURL, "/"), Pid: o.pid}
+		s.proxy = lt.External{BaseURL: strings.TrimSuffix(o.proxyURL, "/"), Pid: o.pid, APIToken: o.proxyToken}
 		s.proxyDesc = "already running at " + o.proxyURL
 	case o.proxyBin != "":
 		p, err := lt.StartSubprocess(ctx, o.proxyBin, upstreamURL, accounts, o.proxyEnv...)
@@ -204,7 +204,7 @@ func (s *setup) probeProxy() lt.Sample {
 	if pid == 0 {
 		return lt.Probe(0)
 	}
-	return lt.ProbeWithMetrics(pid, s.proxy.URL()+"/metrics")
+	return lt.ProbeWithMetrics(pid, s.proxy.URL()+"/metrics", s.proxy.Token())
 }
 
 // processRows names the processes sampled before and after the load.
