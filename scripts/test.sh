@@ -41,6 +41,10 @@ echo "== tests (race detector, real Secret Service)"
 packages=$(go list ./... | grep -v '^github.com/claudeflare/claudeflare$')
 .ci/with-keyring.sh go test -race -count=1 -timeout 25m $packages
 
+echo "== idle: what an idle serve costs (reported, not asserted: the goal is ≤ 2 wake-ups/s, < 30 MB)"
+# Fails only if the measurement itself breaks (docs/DESIGN.md, "The typed surface").
+scripts/idle.sh "$out/claudeflare-nogui" serve
+
 echo "== smoke: the real tray app on Xvfb with a tray host and the real keychain"
 .ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare"
 
