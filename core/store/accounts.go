@@ -147,8 +147,7 @@ type AccountSettings struct {
 
 // UpdateAccountSettings applies s to the account with that id and returns
 // the account as stored afterwards. It fails with ErrNotFound, ErrNameTaken
-// or ErrInvalid, and then changes nothing. A change that sets every field to
-// its current value does not bump SettingsVersion.
+// or ErrInvalid, and then changes nothing.
 func (db *DB) UpdateAccountSettings(ctx context.Context, id string, s AccountSettings) (account.Account, error) {
 	var sets []string
 	var args []any
@@ -221,19 +220,6 @@ func (db *DB) DeleteAccount(ctx context.Context, id string) error {
 	return nil
 }
 
-// SettingsVersion is a counter that goes up whenever an account is added or
-// removed, or its name, priority, paused, needs_login or cred_version
-// changes, by any process. Runtime state (AccountState) other than a change
-// of needs_login leaves it alone. A running proxy polls it, a single-row
-// read, to notice changes made by the CLI and reload the accounts.
-func (db *DB) SettingsVersion(ctx context.Context) (int64, error) {
-	var v int64
-	if err := db.r.QueryRowContext(ctx, `SELECT version FROM settings_version WHERE id = 1`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("reading settings version: %w", err)
-	}
-	return v, nil
-}
-
 // AccountState is an account's runtime state, as the proxy keeps it. Writing
 // one (through Write or a Writer) updates those columns only; settings are
 // never touched. An id with no account is ignored.
@@ -246,7 +232,7 @@ type AccountState struct {
 	TokenExpiresAt   time.Time
 	SessionRequests  int64
 	TotalRequests    int64
-	NeedsLogin       bool // a change bumps SettingsVersion
+	NeedsLogin       bool
 	Quota            account.Quota
 	LimitHeaders     http.Header
 }

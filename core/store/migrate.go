@@ -102,6 +102,15 @@ CREATE INDEX events_at ON events (at);
 ALTER TABLE accounts ADD COLUMN quota TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN limit_headers TEXT NOT NULL DEFAULT '';
 `,
+	// 4: no settings version: a running app no longer polls the accounts
+	// to notice other processes' changes, which go through its API
+	// (docs/DESIGN.md, "The typed surface").
+	`
+DROP TRIGGER accounts_inserted;
+DROP TRIGGER accounts_deleted;
+DROP TRIGGER accounts_settings_updated;
+DROP TABLE settings_version;
+`,
 }
 
 // migrate brings the database up to len(list). Each step re-reads the

@@ -32,11 +32,10 @@ func tableNames(t *testing.T, q interface {
 func TestMigrateFromEmptyAndReopen(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "claudeflare.db")
-	want := "accounts accounts_deleted accounts_inserted accounts_settings_updated events events_at " +
+	want := "accounts events events_at " +
 		"events_kind_at latency_hours request_hours requests requests_account_start requests_start schema_version " +
-		"sessions sessions_start settings_version stats_rebuild"
+		"sessions sessions_start stats_rebuild"
 
-	var settings int64
 	for i := range 3 {
 		db, err := Open(path)
 		if err != nil {
@@ -52,14 +51,10 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 			if err := db.InsertAccount(t.Context(), testAccount("a1", "alice", 0, base)); err != nil {
 				t.Fatal(err)
 			}
-			settings, _ = db.SettingsVersion(t.Context())
 		} else {
 			list, err := db.Accounts(t.Context())
 			if err != nil || len(list) != 1 || list[0].Name != "alice" {
 				t.Errorf("open #%d: accounts %v, %v", i, list, err)
-			}
-			if v, _ := db.SettingsVersion(t.Context()); v != settings {
-				t.Errorf("open #%d: settings version %d, want %d", i, v, settings)
 			}
 		}
 		var n int
