@@ -23,15 +23,16 @@ type appCandidate struct {
 }
 
 // appCandidates lists where Claudeflare may be running, most telling first:
-// the address the tray app recorded in its single-instance lock file (the
-// one it actually bound, kept up to date when the port changes), then the
-// configuration's (what `serve` and the next start use). A configuration
+// the address the running app (the tray or serve) recorded in its
+// single-instance lock file (the one it actually bound, kept up to date
+// when the port changes), then the configuration's (what the next start
+// uses). A configuration
 // that does not load leaves only the lock's; cfgErr says why.
 func (env *Env) appCandidates(home string) (cands []appCandidate, cfgErr error) {
 	if info := lock.Read(paths.LockPath(home)); info.Address != "" {
-		src := "the tray app's lock file"
+		src := "the running app's lock file"
 		if info.PID > 0 {
-			src = fmt.Sprintf("the tray app (pid %d)", info.PID)
+			src = fmt.Sprintf("the running app (pid %d)", info.PID)
 		}
 		cands = append(cands, appCandidate{URL: clientURL(info.Address), Source: src})
 	}
