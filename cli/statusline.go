@@ -127,7 +127,7 @@ type lineAccount struct {
 	Limits           map[string]lineWindow `json:"limits"`
 }
 
-// lineWindow is one quota window of an account (SPEC §8).
+// lineWindow is one quota window of an account (docs/DESIGN.md, "Quota windows").
 type lineWindow struct {
 	Utilization *float64   `json:"utilization"`
 	ResetsAt    *time.Time `json:"resets_at"`
@@ -162,7 +162,7 @@ var statusWindows = []struct{ key, label string }{{"five_hour", "5h"}, {"seven_d
 // formatStatusLine is the line for accounts (in strategy order, as the API
 // lists them). The serving account is the active one; with none active, the
 // first available one (the next request's, since the list is in strategy
-// order). A quota window whose reset has passed counts as unused (SPEC §8).
+// order). A quota window whose reset has passed counts as unused (docs/DESIGN.md, "Quota windows").
 func formatStatusLine(accts []lineAccount, now time.Time) string {
 	if len(accts) == 0 {
 		return "⇄ claudeflare · no accounts: add one with `claudeflare accounts add`"

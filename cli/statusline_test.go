@@ -75,7 +75,7 @@ func TestFormatStatusLine(t *testing.T) {
 }
 
 // apiAccounts is GET /api/accounts as the running app answers it, with the
-// limits field (SPEC §8) on the active account.
+// limits field (docs/DESIGN.md, "Quota windows") on the active account.
 func apiAccounts(expires time.Time) []map[string]any {
 	return []map[string]any{
 		{"id": "1", "name": "work", "kind": "oauth", "status": "active", "session_expires_at": expires.Format(time.RFC3339),

@@ -20,7 +20,7 @@ import (
 
 // cleanUp removes, at start, what interrupted processes can leave in the
 // home folder: secrets whose account is gone (a removal deletes the row
-// first, SPEC §6, so a crash in between orphans the secret) and temporary
+// first, so a crash in between orphans the secret) and temporary
 // files of atomic writes killed before their rename. Leftovers are harmless,
 // so problems are logged, never fatal.
 func (c *Core) cleanUp(ctx context.Context) {

@@ -13,7 +13,7 @@ import (
 const retentionEvery = time.Hour
 
 // retention deletes request rows, events and sessions older than
-// retention_days (SPEC §2) in the background.
+// retention_days (docs/DESIGN.md, "Configuration") in the background.
 type retention struct {
 	days   func() int // the live retention_days
 	delete func(context.Context, time.Time) (int64, error)

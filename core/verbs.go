@@ -71,7 +71,7 @@ func (c *Core) Resume(ctx context.Context, name string) (view.Account, error) {
 	return c.changed(ctx, a, err)
 }
 
-// Remove deletes an account, then its secret (docs/DESIGN.md, "Removal order").
+// Remove deletes an account, then its secret (docs/DESIGN.md, "Files that several processes share").
 func (c *Core) Remove(ctx context.Context, name string) error {
 	if err := c.accounts.Remove(ctx, name); err != nil {
 		return refuse(err)

@@ -122,7 +122,7 @@ func TestCLIAccountChangesReachServe(t *testing.T) {
 }
 
 // TestNoAccountsPassThrough: with no account at all, requests go upstream with
-// the client's own credentials (SPEC §4).
+// the client's own credentials (docs/DESIGN.md, "What an answer means").
 func TestNoAccountsPassThrough(t *testing.T) {
 	t.Parallel()
 	sb := newSandbox(t, fakeanthropic.Options{})

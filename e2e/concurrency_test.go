@@ -22,7 +22,7 @@ import (
 // The tests of this file count what concurrent processes leave: several
 // `claudeflare` commands and a running serve change credentials.json and
 // config.json at the same time, and nothing any of them wrote may be lost
-// (SPEC §6: one lock across processes, re-reading inside it).
+// (docs/DESIGN.md, "Files that several processes share": one lock across processes, re-reading inside it).
 
 // run runs `claudeflare args…` like sandbox.CLI, but is safe to call from
 // any goroutine: it reports a failure to start as an error instead of

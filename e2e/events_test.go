@@ -133,14 +133,14 @@ func TestEventsStream(t *testing.T) {
 	}
 }
 
-// TestMetrics: GET /metrics answers in the Prometheus text format (SPEC §5).
+// TestMetrics: GET /metrics answers in the Prometheus text format (docs/DESIGN.md, "The listener").
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	in := twoAccounts(t)
 	in.mustServeFrom(t, "a")
 	r := in.do(t, "GET", "/metrics", nil)
 	if r.Status != 200 {
-		t.Fatalf("GET /metrics: %d %.200s, want 200 with Prometheus text (SPEC §5)", r.Status, r.Body)
+		t.Fatalf("GET /metrics: %d %.200s, want 200 with Prometheus text", r.Status, r.Body)
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") && !strings.HasPrefix(ct, "application/openmetrics-text") {
 		t.Errorf("GET /metrics: Content-Type %q, want the Prometheus text format", ct)

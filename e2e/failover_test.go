@@ -266,7 +266,7 @@ func describeSeen(in *instance, seen []fakeanthropic.Seen) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// TestFailoverTable walks the rest of SPEC §4's failover table: which
+// TestFailoverTable walks the rest of the failover table (docs/DESIGN.md, "What an answer means"): which
 // upstream answers move the request to b, and which go to the client as they are.
 func TestFailoverTable(t *testing.T) {
 	t.Parallel()

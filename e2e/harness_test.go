@@ -30,8 +30,9 @@ const (
 	stopTimeout = 20 * time.Second
 	// cliTimeout bounds one command-line run.
 	cliTimeout = 30 * time.Second
-	// liveDeadline is SPEC §9's "within a second" for changes made by the
-	// command line (and §2's live config), measured from the command's exit.
+	// liveDeadline is the "within a second" in which changes made by the
+	// command line (and to the live config) reach the running app, measured
+	// from the command's exit.
 	liveDeadline = time.Second
 	// pollEvery is the polling period of waitHealthy.
 	pollEvery = 10 * time.Millisecond
@@ -464,7 +465,7 @@ func (in *instance) getJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// accountJSON is an entry of GET /api/accounts (SPEC §5).
+// accountJSON is an entry of GET /api/accounts (docs/DESIGN.md, "The listener").
 type accountJSON struct {
 	ID               string     `json:"id"`
 	Name             string     `json:"name"`

@@ -14,8 +14,8 @@ import (
 	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
-// TestUnsafeHomeIsRefused: a home folder another user could change (SPEC
-// §5) makes serve and the commands that open it exit 1, naming the path and
+// TestUnsafeHomeIsRefused: a home folder another user could change
+// (docs/DESIGN.md, "Files that several processes share") makes serve and the commands that open it exit 1, naming the path and
 // the command that fixes it, and changing nothing; after the fix they work.
 func TestUnsafeHomeIsRefused(t *testing.T) {
 	t.Parallel()

@@ -13,7 +13,7 @@ import (
 	"github.com/claudeflare/claudeflare/internal/testkit"
 )
 
-// The field-true limits (SPEC §3, §4, §8) through a real `claudeflare serve`
+// The field-true limits (docs/DESIGN.md, "What an answer means", "Quota windows") through a real `claudeflare serve`
 // against the fake answering as Anthropic does.
 
 // oauthAccount logs a Claude account in (its own login at the fake) and
@@ -29,7 +29,7 @@ func (ls *loginSandbox) oauthAccount(t *testing.T, name string) string {
 	return tok
 }
 
-// limitJSON is a quota window of GET /api/accounts (SPEC §8).
+// limitJSON is a quota window of GET /api/accounts (docs/DESIGN.md, "Quota windows").
 type limitJSON struct {
 	Utilization float64    `json:"utilization"`
 	ResetsAt    *time.Time `json:"resets_at"`

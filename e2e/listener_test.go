@@ -20,7 +20,7 @@ import (
 )
 
 // What the API says is what the listener does, and neither web pages nor
-// slow clients get a hold on it (SPEC §5, "The listener is robust").
+// slow clients get a hold on it (docs/DESIGN.md, "The listener").
 
 // TestBusyPortChangesNothing: a PATCH to a port in use is 409 naming the
 // error, and nothing changes: config.json, GET /api/config and the listener

@@ -15,7 +15,7 @@ import (
 // TestKilledRemovalsLeaveNoAccountWithoutSecret: `accounts remove`
 // processes, one after another, are killed with SIGKILL at varying moments.
 // However a removal is cut, every account left still has its secret (the
-// row goes first, SPEC §6); what the kills leave are orphaned secrets,
+// row goes first: docs/DESIGN.md, "Files that several processes share"); what the kills leave are orphaned secrets,
 // which the next start of serve removes.
 func TestKilledRemovalsLeaveNoAccountWithoutSecret(t *testing.T) {
 	t.Parallel()

@@ -23,7 +23,7 @@ import (
 )
 
 // secretShapes match credentials by their look, whoever they belong to:
-// Anthropic's prefixes (SPEC appendix) and the client key's, each followed by
+// Anthropic's prefixes (the captured answers in internal/fakeanthropic/testdata) and the client key's, each followed by
 // secret material.
 var secretShapes = []*regexp.Regexp{
 	regexp.MustCompile(`sk-ant-(api03|oat01|ort01)-[A-Za-z0-9_-]{10,}`),
@@ -138,10 +138,10 @@ func (ev *rawEvents) close() {
 // accounts added, paused and resumed through the API, a login through the
 // API, config changes, requests with wrong client keys) leaves no secret in
 // any API answer, event, metric, log line, command output or file but
-// credentials.json, where the file credential store keeps them all (SPEC §6).
+// credentials.json, where the file credential store keeps them all (docs/DESIGN.md, "Secrets").
 // The secrets: the API keys, the OAuth tokens of two logins and those a
 // refresh rotated in, and the client key, which only `claudeflare client-key`
-// prints and which never goes upstream (SPEC §2).
+// prints and which never goes upstream (docs/DESIGN.md, "Configuration").
 func TestNoSecretEverShown(t *testing.T) {
 	t.Parallel()
 	ls := newLoginSandbox(t, fakeanthropic.Options{})

@@ -62,7 +62,7 @@ func TestStatusline(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("claudeflare statusline (a process, one GET /api/accounts): median %s, fastest %s, slowest %s",
 		took[len(took)/2], took[0], took[len(took)-1])
-	// work's session has just started: about 5 hours left (SPEC §3's default).
+	// work's session has just started: about 5 hours left (the default session length).
 	if !regexp.MustCompile(`^⇄ work · 5h 83% · 7d 41% · 4h5\dm\n$`).MatchString(out) {
 		t.Errorf("statusline printed %q, want ⇄ work · 5h 83%% · 7d 41%% · 4h5Xm", out)
 	}

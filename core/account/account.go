@@ -105,7 +105,7 @@ func (a *Account) StatusAt(now time.Time, active bool) Status {
 	}
 }
 
-// ValidateName checks SPEC §5: 1 to 64 characters of letters, digits, space and "._@+-", not
+// ValidateName checks docs/DESIGN.md, "Account names": 1 to 64 characters of letters, digits, space and "._@+-", not
 // "." or "..", which name no account in a URL path (/api/accounts/../pause is cleaned away).
 // Uniqueness ignoring case is the store's to check, in the transaction that writes the name.
 func ValidateName(name string) error {

@@ -192,7 +192,7 @@ func (s *Service) SetPaused(ctx context.Context, name string, paused bool) (acco
 	return s.DB.UpdateAccountSettings(ctx, a.ID, store.AccountSettings{Paused: &paused})
 }
 
-// Remove deletes an account and its secret, the row first (SPEC §6): a
+// Remove deletes an account and its secret, the row first (docs/DESIGN.md, "Files that several processes share"): a
 // crash in between leaves an orphaned secret, which is harmless and is
 // cleaned at the next start where the store can list its entries (the file
 // store), never an account without its secret. A credential store that

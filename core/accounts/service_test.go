@@ -144,7 +144,7 @@ func TestLockedKeychainLeavesNoHalfMadeAccount(t *testing.T) {
 	}
 }
 
-// The row goes before the secret (SPEC §6): a store that fails between the
+// The row goes before the secret (docs/DESIGN.md, "Files that several processes share"): a store that fails between the
 // two leaves an orphaned secret (harmless, cleaned at the next start), never
 // an account without its secret; the error says what is left where.
 func TestRemoveDeletesTheRowFirst(t *testing.T) {

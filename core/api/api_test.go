@@ -401,7 +401,7 @@ func TestRefusedProxyRequestsSpeakAnthropic(t *testing.T) {
 }
 
 // TestAccountLimits: every quota window the latest answer reported is in
-// GET /api/accounts as limits (SPEC §8), with its utilization, reset and
+// GET /api/accounts as limits (docs/DESIGN.md, "Monitoring"), with its utilization, reset and
 // status; a window whose reset has passed shows as unused.
 func TestAccountLimits(t *testing.T) {
 	t.Parallel()

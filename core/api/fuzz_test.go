@@ -1,6 +1,6 @@
 package api_test
 
-// Fuzz targets for every API request body (SPEC §5): PUT /api/config/strategy,
+// Fuzz targets for every API request body (docs/DESIGN.md, "The listener"): PUT /api/config/strategy,
 // PATCH /api/config, POST /api/accounts, PATCH /api/accounts/{name},
 // POST /api/oauth/start and POST /api/oauth/complete. Every input must get
 //

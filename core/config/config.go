@@ -1,5 +1,5 @@
 // Package config loads, validates, saves and watches Claudeflare's configuration: the keys of
-// config.json (SPEC §2), each of which an environment variable can override.
+// config.json (docs/DESIGN.md, "Configuration"), each of which an environment variable can override.
 //
 // Precedence, highest first: command-line overrides (such as `serve --port`), the environment,
 // config.json, the built-in defaults. A bad value is never silently replaced: Load, Patch and
@@ -115,7 +115,7 @@ type field struct {
 	set      func(*Config, any)
 }
 
-// fields lists the keys in the order of SPEC §2.
+// fields lists the keys in the order users see them (config show, the API).
 var fields = []field{
 	{key: KeyLBStrategy, env: "LB_STRATEGY", kind: kindString, check: checkStrategy,
 		get: func(c *Config) any { return c.LBStrategy },
@@ -165,7 +165,7 @@ func fieldOf(key string) *field {
 	return nil
 }
 
-// Keys returns the keys of config.json in the order of SPEC §2.
+// Keys returns the keys of config.json in the order users see them.
 func Keys() []string {
 	keys := make([]string, len(fields))
 	for i := range fields {

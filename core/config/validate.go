@@ -215,7 +215,7 @@ func checkCredentialStore(s string) string {
 }
 
 // checkRemote returns the rule broken by a host that is not a loopback address without
-// allow_remote (SPEC §2, remote use), or "".
+// allow_remote (docs/DESIGN.md, "Configuration", remote use), or "".
 func checkRemote(c Config) string {
 	if c.AllowRemote || c.IsLoopbackHost() {
 		return ""

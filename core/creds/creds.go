@@ -1,5 +1,5 @@
 // Package creds defines the credential store: the only place where access
-// tokens, refresh tokens and API keys are kept (SPEC §6).
+// tokens, refresh tokens and API keys are kept (docs/DESIGN.md, "Secrets").
 package creds
 
 import (

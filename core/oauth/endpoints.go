@@ -1,5 +1,5 @@
 // Package oauth logs Claude accounts in through the browser (OAuth 2.0 with
-// PKCE, SPEC §7) and keeps their access tokens fresh while the proxy runs.
+// PKCE, docs/DESIGN.md, "Logging in and tokens") and keeps their access tokens fresh while the proxy runs.
 //
 // A login ([Service.Start]) builds an authorize URL, waits for the browser's
 // redirect on a loopback listener (or for the user to paste "code#state"
@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-// Facts about Anthropic's OAuth service (SPEC §7).
+// Facts about Anthropic's OAuth service (docs/DESIGN.md, "Logging in and tokens").
 const (
 	// ClientID is Claude Code's public OAuth client id.
 	ClientID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"

@@ -15,7 +15,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/proxy"
 )
 
-// Refresh timing (SPEC §7).
+// Refresh timing (docs/DESIGN.md, "Logging in and tokens").
 const (
 	// RefreshAhead: a token expiring within this is refreshed before use.
 	RefreshAhead = 5 * time.Minute

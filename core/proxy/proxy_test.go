@@ -184,7 +184,7 @@ func TestStreamBytesUnaltered(t *testing.T) {
 	}
 }
 
-// TestFailoverTable applies SPEC §4's table through the proxy, against the
+// TestFailoverTable applies docs/DESIGN.md, "What an answer means" table through the proxy, against the
 // fake answering as Anthropic does: what reaches the client, what happens to
 // the first account, and whether the session moved (a failover) or stayed
 // (a hop).

@@ -77,7 +77,7 @@ func loadCaptured(t testing.TB, now time.Time) map[string]Answer {
 	return out
 }
 
-// TestDecide is SPEC §4's failover table, row by row, with answers shaped
+// TestDecide is docs/DESIGN.md, "What an answer means" failover table, row by row, with answers shaped
 // exactly as Anthropic sends them.
 func TestDecide(t *testing.T) {
 	t.Parallel()

@@ -21,7 +21,7 @@ var (
 	ErrNotFound = errors.New("no such account")
 	// ErrNameTaken: another account already has that name, ignoring case (names.go).
 	ErrNameTaken = errors.New("account name already taken")
-	// ErrInvalid: the account or change breaks a rule of SPEC §5 (name,
+	// ErrInvalid: the account or change breaks a rule of docs/DESIGN.md, "Account names" (name,
 	// priority, kind); the message says which. Nothing was written.
 	ErrInvalid = errors.New("invalid account")
 )

@@ -19,7 +19,7 @@ const (
 )
 
 // Event is something that happened to an account, kept for monitoring
-// (SPEC §8). Kind is one of the Event* constants.
+// (docs/DESIGN.md, "Monitoring"). Kind is one of the Event* constants.
 type Event struct {
 	At          time.Time
 	AccountID   string

@@ -9,7 +9,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 )
 
-// Account names are unique ignoring case (SPEC §5): Bob, bob and BOB cannot
+// Account names are unique ignoring case (docs/DESIGN.md, "Account names"): Bob, bob and BOB cannot
 // coexist. The name column's UNIQUE constraint is case-sensitive, and
 // changing it would take a migration that rebuilds the table; so the rule is
 // checked here, inside the transaction of every write of a name. An older

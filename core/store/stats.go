@@ -14,7 +14,7 @@ import (
 	"github.com/claudeflare/claudeflare/core/session"
 )
 
-// Stats are the monitoring figures of SPEC §8 for the window [Since, Until).
+// Stats are the monitoring figures of docs/DESIGN.md, "Monitoring" for the window [Since, Until).
 // New figures are added as fields; existing ones keep their meaning.
 type Stats struct {
 	Since, Until time.Time
@@ -92,7 +92,7 @@ type AccountStats struct {
 	Series           []Totals // one per Stats.Series.Starts
 }
 
-// SessionStats describe the sessions that started in the window (SPEC §8
+// SessionStats describe the sessions that started in the window (docs/DESIGN.md, "Monitoring"
 // "session duration effectiveness"). A session has ended when its recorded
 // end, or its expiry, is before Until (or now, for an unbounded window).
 type SessionStats struct {

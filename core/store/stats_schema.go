@@ -1,6 +1,6 @@
 package store
 
-// The stats rollups keep /api/stats fast on a large request log (SPEC §8):
+// The stats rollups keep /api/stats fast on a large request log (docs/DESIGN.md, "Monitoring"):
 // a month of heavy use is about a million rows, which SQLite cannot add up
 // within a user's patience, while the rollups of that month hold a few
 // thousand rows.
@@ -56,7 +56,7 @@ INSERT INTO stats_rebuild (pending) SELECT 1 WHERE EXISTS (SELECT 1 FROM request
 -- Monitoring reads events by kind.
 CREATE INDEX events_kind_at ON events (kind, at);
 
--- The session history (SPEC §8 "session duration effectiveness"): one row
+-- The session history (docs/DESIGN.md, "Monitoring" "session duration effectiveness"): one row
 -- per period an account was the active one. finish is 0 while it is open;
 -- expires is when it ends unless something else ends it first.
 CREATE TABLE sessions (

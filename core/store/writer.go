@@ -21,7 +21,7 @@ type WriterOptions struct {
 	OnError func(error)
 }
 
-// Writer is SPEC §4's AsyncDbWriter: the request path hands it records with
+// Writer is docs/DESIGN.md, "Monitoring" AsyncDbWriter: the request path hands it records with
 // Enqueue, which never blocks, and one goroutine commits them in batches.
 // Records that cannot be queued (full queue) or committed (a failed batch)
 // are lost and counted by Dropped; the proxy never waits on the database.

@@ -36,7 +36,7 @@ type Account struct {
 	Limits      map[string]Limit `json:"limits"`
 }
 
-// Limit is one quota window (SPEC §8): its utilization (a fraction, can
+// Limit is one quota window (docs/DESIGN.md, "Quota windows"): its utilization (a fraction, can
 // exceed 1), when it resets and Anthropic's status for it. A window whose
 // reset has passed shows as unused until the next answer reports it.
 type Limit struct {

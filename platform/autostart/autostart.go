@@ -1,4 +1,4 @@
-// Package autostart starts Claudeflare when the user logs in (SPEC §10), with
+// Package autostart starts Claudeflare when the user logs in (docs/DESIGN.md, "The tray and its windows"), with
 // each platform's own mechanism: an XDG autostart entry on Linux and other
 // free desktops, a LaunchAgent on macOS, the Run key on Windows.
 //

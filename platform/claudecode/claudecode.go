@@ -1,5 +1,5 @@
 // Package claudecode wires Claude Code to Claudeflare through Claude Code's
-// own user settings file (SPEC §11): Enable sets env.ANTHROPIC_BASE_URL (and,
+// own user settings file (docs/DESIGN.md, "Claude Code"): Enable sets env.ANTHROPIC_BASE_URL (and,
 // when the env block has no credential, a placeholder one) and optionally a
 // statusLine; Disable undoes exactly that; Inspect says how the file stands.
 //

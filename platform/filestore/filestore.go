@@ -1,5 +1,5 @@
 // Package filestore is the opt-in credential store for machines with no OS
-// keychain (SPEC §6): credentials.json in the home folder, a JSON object
+// keychain (docs/DESIGN.md, "Secrets"): credentials.json in the home folder, a JSON object
 // mapping account id to creds.Secret, mode 0600, secrets in plain text.
 //
 // Every process (the running app, each CLI command) changes the file only

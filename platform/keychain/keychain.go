@@ -1,4 +1,4 @@
-// Package keychain is the credential store over the OS keychain (SPEC §6):
+// Package keychain is the credential store over the OS keychain (docs/DESIGN.md, "Secrets"):
 // go-keyring with service "claudeflare", user = account id and, as the
 // value, the JSON of creds.Secret.
 //

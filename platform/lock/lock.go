@@ -5,10 +5,10 @@
 //   - the single-instance lock (Acquire): the first instance holds an
 //     exclusive lock on claudeflare.lock and writes its PID and address into
 //     it, so that a second one can say "already running at
-//     http://127.0.0.1:8080 (pid 1234)" (SPEC §10);
+//     http://127.0.0.1:8080 (pid 1234)" (docs/DESIGN.md, "The tray and its windows");
 //   - short exclusive locks (Exclusive) that order the changes several
 //     processes make to one shared file, such as config.json and
-//     credentials.json (SPEC §6).
+//     credentials.json (docs/DESIGN.md, "Files that several processes share").
 //
 // Lock files are kept (emptied on release), never deleted: deleting a lock
 // file lets two processes end up holding locks on different files.

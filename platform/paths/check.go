@@ -6,7 +6,7 @@ import (
 )
 
 // UnsafeHomeError refuses a home folder that someone other than the user
-// could change (SPEC §5): the folder, or a file in it, owned by another user
+// could change (docs/DESIGN.md, "Files that several processes share"): the folder, or a file in it, owned by another user
 // or writable by group or others. Such a user could redirect the accounts'
 // credentials (config.json's upstream_url), read or plant secrets, or swap
 // the database. Problems lists every offending path with the command that

@@ -1,5 +1,5 @@
 // Package paths locates Claudeflare's home folder and the files in it
-// (SPEC §1): config.json, the SQLite database, the opt-in credentials file,
+// (docs/DESIGN.md, "Where things are: the map of packages"): config.json, the SQLite database, the opt-in credentials file,
 // the single-instance lock and the record of Claude Code's wiring.
 package paths
 
