@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // apiError is an error answer of the Messages API.
@@ -91,6 +92,9 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.Status, b)
 }
 
+// gzipWriters are reused: a compressor's state is hundreds of KiB.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 // writeJSON answers with v encoded as JSON, gzip-compressed when the client accepts it (as
 // Anthropic's servers do; streams are never compressed).
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -104,9 +108,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json")
 	if rw, ok := w.(*recorder); ok && rw.gzip {
 		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		_, _ = zw.Write(data)
 		_ = zw.Close()
+		gzipWriters.Put(zw)
 		data = buf.Bytes()
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")

@@ -249,3 +249,20 @@ func TestGzipWhenAccepted(t *testing.T) {
 		}
 	}
 }
+
+func TestNoCompressionOption(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{NoCompression: true})
+	s.AddAPIKey("k")
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", s.URL+"/v1/messages", strings.NewReader(msgBody))
+	req.Header.Set("x-api-key", "k")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "" {
+		t.Errorf("compressed with NoCompression: %v", resp.Header)
+	}
+}

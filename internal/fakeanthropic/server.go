@@ -42,6 +42,10 @@ type Options struct {
 	// Now is the fake's clock: quota windows, resets and token expiry follow it. Default
 	// time.Now; a test that simulates a day gives the proxy and the fake the same clock.
 	Now func() time.Time
+	// NoCompression answers uncompressed even to clients that accept gzip. The load tool sets
+	// it: compressing is the fake's cost, not the proxy's, and the direct path it compares
+	// with asks for none.
+	NoCompression bool
 }
 
 func (o Options) withDefaults() Options {
@@ -182,7 +186,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.active.Add(-1)
 	at := s.now()
 	body, tooLarge, readErr := readBody(r, s.opts.MaxBodyBytes)
-	rw := &recorder{ResponseWriter: w, s: s, seen: s.record(r, body, at), gzip: acceptsGzip(r.Header)}
+	rw := &recorder{ResponseWriter: w, s: s, seen: s.record(r, body, at), gzip: !s.opts.NoCompression && acceptsGzip(r.Header)}
 	rw.Header().Set("request-id", newRequestID())
 	switch {
 	case readErr != nil:

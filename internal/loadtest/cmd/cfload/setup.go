@@ -39,7 +39,7 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (s *setup,
 	s = &setup{upstreamDesc: "external " + o.upstream}
 	upstreamURL, upstreamKey := o.upstream, o.upstreamKey
 	if o.proxyURL == "" {
-		s.fake, err = fakeanthropic.Start(fakeanthropic.Options{EventDelay: o.eventDelay, StreamChunks: o.chunks, MaxRecorded: 16})
+		s.fake, err = fakeanthropic.Start(fakeanthropic.Options{EventDelay: o.eventDelay, StreamChunks: o.chunks, MaxRecorded: 16, NoCompression: true})
 		if err != nil {
 			return s, err
 		}
