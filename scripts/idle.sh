@@ -12,7 +12,9 @@
 #   scripts/idle.sh /path/to/claudeflare # the tray app: run it where it has a display
 #                                        # (e.g. under Xvfb with DISPLAY set)
 #
-# IDLE_WINDOW (default 30s) and IDLE_SETTLE (default 5s) change the timing.
+# IDLE_WINDOW (default 30s) and IDLE_SETTLE (default 5s) change the timing;
+# IDLE_GOALS (e.g. "-goal-wakeups 5 -goal-cpu 0.1 -goal-rss 40", the tray's:
+# .ci/idle-tray.sh) the goals the report compares with.
 # The process measured is the one COMMAND starts (not its children); see
 # internal/idle for the counting.
 set -euo pipefail
@@ -23,4 +25,5 @@ if [ $# -eq 0 ]; then
 	CGO_ENABLED=0 go build -tags nogui -o "$bin" .
 	set -- "$bin" serve
 fi
-go run ./internal/idle/cmd/cfidle -settle "${IDLE_SETTLE:-5s}" -window "${IDLE_WINDOW:-30s}" -- "$@"
+# shellcheck disable=SC2086 # IDLE_GOALS is a list of flags
+go run ./internal/idle/cmd/cfidle -settle "${IDLE_SETTLE:-5s}" -window "${IDLE_WINDOW:-30s}" ${IDLE_GOALS:-} -- "$@"

@@ -20,8 +20,10 @@ import (
 	"github.com/claudeflare/claudeflare/internal/idle"
 )
 
-// The goal for an idle serve (issue 11): a laptop's tray app must not cost
-// battery while nobody uses it.
+// The goals for an idle serve (issue 11), the defaults: a laptop's tray app
+// must not cost battery while nobody uses it. The tray process with no
+// window open has its own (docs/DESIGN.md, "The tray and its windows"):
+// .ci/idle-tray.sh passes them.
 const (
 	goalWakeups = 2.0
 	goalRSSMB   = 30.0
@@ -30,6 +32,9 @@ const (
 func main() {
 	settle := flag.Duration("settle", 5*time.Second, "wait after the request before counting")
 	window := flag.Duration("window", 30*time.Second, "how long to count")
+	wantWakeups := flag.Float64("goal-wakeups", goalWakeups, "the goal: at most this many wake-ups a second")
+	wantCPU := flag.Float64("goal-cpu", 0, "the goal: at most this % of a core (0: none)")
+	wantRSS := flag.Float64("goal-rss", goalRSSMB, "the goal: under this many MB resident")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: cfidle [-settle D] [-window D] -- COMMAND [ARGS...]   (e.g. -- claudeflare serve)")
 		flag.PrintDefaults()
@@ -52,6 +57,10 @@ func main() {
 		}
 		return "NOT met"
 	}
-	fmt.Printf("goal ≤ %.0f wake-ups/s: %s; goal < %.0f MB RSS: %s\n",
-		goalWakeups, verdict(r.WakeupsPerSec <= goalWakeups), goalRSSMB, verdict(r.RSSMB < goalRSSMB))
+	cpu := ""
+	if *wantCPU > 0 {
+		cpu = fmt.Sprintf("goal ≤ %g %% of a core: %s; ", *wantCPU, verdict(r.CPUPercent <= *wantCPU))
+	}
+	fmt.Printf("goal ≤ %g wake-ups/s: %s; %sgoal < %g MB RSS: %s\n",
+		*wantWakeups, verdict(r.WakeupsPerSec <= *wantWakeups), cpu, *wantRSS, verdict(r.RSSMB < *wantRSS))
 }
