@@ -15,6 +15,7 @@ func main() {
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
-		Tray:   tray,
+		Tray:   trayFunc,
+		UI:     uiFunc,
 	}))
 }

@@ -4,5 +4,8 @@ package main
 
 import "github.com/claudeflare/claudeflare/cli"
 
-// tray is absent from headless builds (go build -tags nogui).
-var tray cli.TrayFunc
+// Headless builds (go build -tags nogui) have neither the tray nor windows.
+var (
+	trayFunc cli.TrayFunc
+	uiFunc   cli.UIFunc
+)

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Smoke test of the real tray binary on a virtual desktop: Xvfb, a session bus
 # with an unlocked gnome-keyring (run this under .ci/with-keyring.sh), and a
-# StatusNotifierItem tray host. The app must start, register its tray icon,
-# open the settings window, refuse a second instance, and a screenshot is kept.
+# StatusNotifierItem tray host. Driven as a desktop shell drives a tray, over
+# D-Bus (docs/DESIGN.md, "The tray and its windows"):
 #   .ci/with-keyring.sh .ci/smoke.sh .ci/out/claudeflare
+# The app must register its icon; its menu, read with com.canonical.dbusmenu
+# GetLayout, must list its items and follow an account added from the command
+# line through the real keychain; a click on an item (a dbusmenu Event, as the
+# shell sends) must open that window in a window process within about a
+# second, a second click raise it in the same process, closing the last
+# window end that process; CLAUDEFLARE_SHOW must open windows at start; a
+# second instance must be refused; Quit must end the app and its windows.
 set -euo pipefail
 bin=$(realpath "${1:?usage: smoke.sh PATH-TO-TRAY-BINARY}")
-out=$(realpath "$(dirname "$0")")/out
+here=$(realpath "$(dirname "$0")")
+out=$here/out
 mkdir -p "$out"
 work=$(mktemp -d)
 pids=()
@@ -16,33 +24,31 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log"; cat "$work/app.log" 2>/dev/null || true; echo "--- tray host log"; tail -20 "$work/tray.log" 2>/dev/null || true; exit 1; }
+fail() {
+	echo "smoke: FAIL: $*" >&2
+	echo "--- app log"; cat "$work/app.log" 2>/dev/null || true
+	echo "--- tray host log"; tail -20 "$work/tray.log" 2>/dev/null || true
+	exit 1
+}
+passed=0
+ok() { echo "smoke: ok: $*"; passed=$((passed + 1)); }
+source "$here/desktop.sh"
 
-# -displayfd lets Xvfb pick a free display number and tell us which.
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [[ -s "$work/display" ]] && break; sleep 0.1; done
-[[ -s "$work/display" ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export DISPLAY=:$(head -1 "$work/display")
+start_display || fail "no display"
 echo "smoke: Xvfb on $DISPLAY"
+start_tray_host || fail "no tray host"
 
-# The tray host must be up before the app, or the icon never appears.
-LANG=C.UTF-8 LC_ALL=C.UTF-8 gtk-sni-tray-standalone --watcher --top --end --size 32 >"$work/tray.log" 2>&1 &
-pids+=($!)
-tray_host=$!
-gdbus wait --session --timeout 20 org.kde.StatusNotifierWatcher || fail "no StatusNotifierWatcher"
-sleep 1
-kill -0 "$tray_host" 2>/dev/null || fail "the tray host exited"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export CLAUDEFLARE_HOME=$work/home PORT=$port LANG=en_US.UTF-8 CLAUDEFLARE_SHOW=settings
 "$bin" >"$work/app.log" 2>&1 &
 app=$!
 pids+=($app)
+unset CLAUDEFLARE_SHOW
 
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$port/health" >/dev/null || fail "proxy did not answer /health"
 
+# The icon: the watcher lists the item, by its unique bus name.
 registered=""
 for _ in $(seq 50); do
 	registered=$(gdbus call --session --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
@@ -51,26 +57,110 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 [[ "$registered" == *"'"* ]] || fail "tray icon not registered: $registered"
-echo "smoke: tray icon registered: $registered"
+item=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+	--method org.freedesktop.DBus.GetNameOwner "org.kde.StatusNotifierItem-$app-1" | sed "s/[(',)]//g")
+[[ "$registered" == *"$item"* ]] || fail "the registered items $registered are not the app's ($item)"
+ok "tray icon registered: $registered"
 
-timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare settings" >/dev/null || fail "settings window did not open"
-echo "smoke: settings window open"
+# The window process of the windows open now (there is at most one).
+window_process() { pgrep -P "$app" -f " ui --tray" || true; }
+wait_gone() { for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+# close_window TITLE: Ctrl+W in it, as a user does (there is no window manager for a close button).
+close_window() {
+	local id
+	id=$(xdotool search --onlyvisible --name "$1" | head -1)
+	[[ -n "$id" ]] || fail "no window '$1' to close"
+	xdotool windowfocus --sync "$id" key ctrl+w
+}
 
-# An API-key account through the real keychain, picked up by the running app.
+timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare settings" >/dev/null || fail "CLAUDEFLARE_SHOW=settings: no settings window"
+first=$(window_process)
+[[ -n "$first" ]] || fail "the settings window is not in a window process of the app"
+ok "CLAUDEFLARE_SHOW opened the settings window in window process $first ($(tr '\0' ' ' </proc/"$first"/cmdline))"
+close_window "Claudeflare settings"
+wait_gone "$first" || fail "the window process $first is still running after its last window closed"
+ok "closing the last window ended the window process"
+
+# The menu as the shell reads it. menu_json prints [[id, label, enabled], …].
+menu_json() {
+	LANG=C.UTF-8 gdbus call --session --dest "$item" --object-path /StatusNotifierMenu \
+		--method com.canonical.dbusmenu.GetLayout -- 0 -1 "@as []" | python3 "$here/menu.py"
+}
+# item_id LABEL: the id of the enabled item whose label starts with LABEL.
+item_id() { menu_json | python3 -c 'import json,sys; print(next(i for i,l,e in json.load(sys.stdin) if l.startswith(sys.argv[1]) and e))' "$1"; }
+click() {
+	gdbus call --session --dest "$item" --object-path /StatusNotifierMenu \
+		--method com.canonical.dbusmenu.Event -- "$(item_id "$1")" clicked '<int32 0>' 0 >/dev/null
+}
+menu=$(menu_json)
+for want in "Proxy on http://127.0.0.1:$port" "No accounts: requests pass through" "Add account…" "Accounts…" "Usage…" \
+	"Settings…" "Copy the shell line: export ANTHROPIC…URL=http://127.0.0.1:$port" "Quit"; do
+	[[ "$menu" == *"\"$want\""* ]] || fail "menu lacks '$want': $menu"
+done
+ok "menu read over D-Bus (GetLayout): $menu"
+
+# An API-key account through the real keychain, picked up by the running app and its menu.
 printf 'sk-ant-api03-smoke' | "$bin" accounts add smoke --api-key-stdin >/dev/null || fail "accounts add (real keychain)"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" | grep -q '"accounts":1' && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/health" | grep -q '"available":1' || fail "the app did not load the account from the keychain"
-echo "smoke: account added through the real keychain and live in the app"
+for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke: available"'* ]] && break; sleep 0.1; done
+[[ "$(menu_json)" == *'"smoke: available"'* ]] || fail "the menu did not show the new account: $(menu_json)"
+ok "account added through the real keychain, live in the app and its menu"
+
+# A click opens the window in a new window process, within about a second.
+start=$(date +%s%N)
+click "Usage…"
+timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare usage" >/dev/null || fail "Usage… opened no window"
+ms=$((($(date +%s%N) - start) / 1000000))
+second=$(window_process)
+[[ -n "$second" ]] || fail "the usage window is not in a window process"
+ok "Usage… opened the usage window in ${ms} ms (window process $second)"
+((ms < 3000)) || fail "the window took ${ms} ms to open"
+
+# A second click opens another window in the same process.
+click "Accounts…"
+timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare accounts" >/dev/null || fail "Accounts… opened no window"
+[[ "$(window_process)" == "$second" ]] || fail "a second window process started: $(window_process), was $second"
+click "Usage…"
+sleep 0.5
+[[ "$(window_process)" == "$second" && $(xdotool search --onlyvisible --name "Claudeflare usage" | wc -l) == 1 ]] ||
+	fail "a second click on Usage… did not raise the one window"
+ok "a second click used the running window process; usage raised, not opened twice"
+sleep 1
+import -window root "$out/smoke.png" && echo "smoke: screenshot at $out/smoke.png"
+
+close_window "Claudeflare usage"
+sleep 0.5
+kill -0 "$second" 2>/dev/null || fail "closing one of two windows ended the window process"
+close_window "Claudeflare accounts"
+wait_gone "$second" || fail "the window process $second is still running after its last window closed"
+ok "closing both windows ended the window process"
+
+if command -v xclip >/dev/null; then
+	click "Copy the shell line"
+	for _ in $(seq 30); do [[ "$(xclip -o -selection clipboard 2>/dev/null || true)" == "export ANTHROPIC_BASE_URL=http://127.0.0.1:$port" ]] && break; sleep 0.1; done
+	[[ "$(xclip -o -selection clipboard)" == "export ANTHROPIC_BASE_URL=http://127.0.0.1:$port" ]] ||
+		fail "clipboard holds '$(xclip -o -selection clipboard 2>&1)'"
+	ok "Copy the shell line put the export line on the clipboard"
+fi
 
 if "$bin" >"$work/second.log" 2>&1; then fail "a second instance started"; fi
 grep -q "already running" "$work/second.log" || fail "second instance said: $(cat "$work/second.log")"
-echo "smoke: second instance refused: $(head -1 "$work/second.log")"
+ok "second instance refused: $(head -1 "$work/second.log")"
 
-sleep 1
-import -window root "$out/smoke.png" && echo "smoke: screenshot at $out/smoke.png"
 # The tray host draws at the top right; a right click opens the menu (a picture only, not a check).
 xdotool mousemove 1263 16 click 3 || true
 sleep 1.5
 import -window root "$out/smoke-menu.png" && echo "smoke: tray menu screenshot at $out/smoke-menu.png"
-kill -0 "$app" || fail "the app died"
-echo "smoke: 1 passed, 0 failed"
+xdotool key Escape || true
+
+# Quit with a window open ends both processes.
+click "Accounts…"
+timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare accounts" >/dev/null || fail "Accounts… opened no window"
+third=$(window_process)
+click "Quit"
+wait_gone "$app" || fail "Quit did not end the app"
+wait "$app" || fail "the app exited with status $?"
+wait_gone "$third" || fail "Quit left the window process $third running"
+ok "Quit ended the app and its window process"
+echo "smoke: $passed passed, 0 failed"

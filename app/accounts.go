@@ -45,10 +45,10 @@ func newAccountsView(c client.API, win fyne.Window, background func(func())) *ac
 func AccountDetail(v view.Account, share float64, now time.Time) string {
 	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", accountState(v, now), v.Priority, v.TotalRequests, share*100)
 	if v.SessionExpiresAt != nil {
-		s += " · session " + Countdown(v.SessionExpiresAt.Sub(now)) + " left"
+		s += " · session " + view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
 	}
 	if account.Status(v.Status) == account.StatusRateLimited && v.RateLimitedUntil != nil {
-		s += " · resets in " + Countdown(v.RateLimitedUntil.Sub(now))
+		s += " · resets in " + view.Remaining(v.RateLimitedUntil.Sub(now))
 	}
 	return s
 }
@@ -66,7 +66,7 @@ func accountState(v view.Account, now time.Time) string {
 		if v.CooldownUntil == nil {
 			return v.Name + ": overloaded"
 		}
-		return fmt.Sprintf("%s: overloaded, retry in %s", v.Name, Countdown(v.CooldownUntil.Sub(now)))
+		return fmt.Sprintf("%s: overloaded, retry in %s", v.Name, view.Remaining(v.CooldownUntil.Sub(now)))
 	case account.StatusNeedsLogin:
 		return v.Name + ": needs login"
 	case account.StatusPaused:

@@ -18,6 +18,8 @@ import (
 	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
 func TestAccountDetail(t *testing.T) {
 	expires := now.Add(90 * time.Minute)
 	v := view.Account{Name: "w", Priority: 2, TotalRequests: 7, Status: string(account.StatusActive), SessionExpiresAt: &expires}

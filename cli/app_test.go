@@ -157,7 +157,7 @@ func TestCommandsFollowAMovedApp(t *testing.T) {
 	go func() {
 		exited <- Run(&Env{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 			Stdout: io.Discard, Stderr: io.Discard,
-			Tray: func(c *core.Core) error { started <- c; <-quit; return nil }})
+			Tray: func(c *core.Core, _ TrayOptions) error { started <- c; <-quit; return nil }})
 	}()
 	c := <-started
 	moved := testkit.FreePort(t)

@@ -27,7 +27,7 @@ func TestAutostartCommands(t *testing.T) {
 		exec string
 	}{
 		{"headless build", nil, self + " serve"},
-		{"tray build", func(*core.Core) error { return nil }, self},
+		{"tray build", func(*core.Core, TrayOptions) error { return nil }, self},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

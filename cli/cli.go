@@ -16,6 +16,7 @@ import (
 	"os"
 
 	"github.com/claudeflare/claudeflare/core"
+	"github.com/claudeflare/claudeflare/core/client"
 	"github.com/claudeflare/claudeflare/core/config"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/platform/apitoken"
@@ -30,7 +31,20 @@ var Version = "0.1.0-dev"
 
 // TrayFunc runs the tray app on a started core until the user quits; nil in
 // headless builds.
-type TrayFunc func(c *core.Core) error
+type TrayFunc func(c *core.Core, o TrayOptions) error
+
+// TrayOptions are what the tray is started with besides the core.
+type TrayOptions struct {
+	// Show names windows to open at start (CLAUDEFLARE_SHOW).
+	Show []string
+	Log  *slog.Logger
+}
+
+// UIFunc runs the window process (`claudeflare ui`) on the running app's
+// API until its last window closes; nil in headless builds. With commands
+// (the tray's pipe) it also opens the windows named there and acknowledges
+// them on acks, and ends when commands do.
+type UIFunc func(api client.API, names []string, commands io.Reader, acks io.Writer) error
 
 // Env is everything a command touches of the outside world, so tests can run commands in-process.
 type Env struct {
@@ -40,6 +54,7 @@ type Env struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Tray      TrayFunc
+	UI        UIFunc
 	Transport http.RoundTripper // upstream transport (tests); nil for the default
 	// OpenBrowser opens login pages (tests); nil for platform/browser.Open.
 	OpenBrowser func(url string) error
@@ -57,6 +72,8 @@ const usageText = `Claudeflare: one Claude Code endpoint over several Claude acc
 Usage:
   claudeflare                                   the tray app
   claudeflare serve [--port N] [--host H]       the proxy and API without a UI
+  claudeflare ui [accounts|usage|settings|login]
+                                                a window of the running tray app
   claudeflare accounts list [--json]
   claudeflare accounts add NAME [--mode claude|console] [--priority N] [--manual]
                                                 log in through the browser
@@ -111,6 +128,8 @@ func dispatch(env *Env, args []string) error {
 	switch cmd {
 	case "serve":
 		return serve(env, rest)
+	case "ui":
+		return uiCmd(env, rest)
 	case "accounts", "account":
 		return accountsCmd(env, rest)
 	case "config":

@@ -190,12 +190,12 @@ func TestSecondLaunchNamesWhereTheAppIsNow(t *testing.T) {
 		return run{code, out.String(), errb.String()}
 	}
 	var second run
-	first := launch(func(c *core.Core) error {
+	first := launch(func(c *core.Core, _ TrayOptions) error {
 		moved := testkit.FreePort(t)
 		if _, err := c.ConfigManager().Patch(map[string]json.RawMessage{"port": json.RawMessage(strconv.Itoa(moved))}); err != nil {
 			return err
 		}
-		second = launch(func(*core.Core) error { return errors.New("the second launch started a tray") })
+		second = launch(func(*core.Core, TrayOptions) error { return errors.New("the second launch started a tray") })
 		if want := "already running at http://127.0.0.1:" + strconv.Itoa(moved); second.code != 1 || !strings.Contains(second.stderr, want) {
 			return fmt.Errorf("second launch: exit %d, stderr %q; want 1 saying %q", second.code, second.stderr, want)
 		}

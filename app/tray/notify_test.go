@@ -1,10 +1,13 @@
-package app
+package tray
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
 )
 
 func TestNotifier(t *testing.T) {
@@ -37,10 +40,35 @@ func TestNotifier(t *testing.T) {
 			t.Errorf("%s: %v %+v", s.name, ok, got)
 		}
 	}
-	if _, ok := n.NoneCanServe(now); !ok {
-		t.Error("first down notice held back")
+	back := time.Date(2026, 11, 25, 14, 30, 0, 0, time.Local)
+	if got, ok := n.NoneCanServe(back, now); !ok || !strings.Contains(got.Body, "back at 14:30") {
+		t.Errorf("first down notice: %v %q", ok, got.Body)
 	}
-	if _, ok := n.NoneCanServe(now.Add(10 * time.Second)); ok {
+	if _, ok := n.NoneCanServe(back, now.Add(10*time.Second)); ok {
 		t.Error("second down notice within a minute")
+	}
+	if got, _ := n.NoneCanServe(time.Time{}, now.Add(2*time.Minute)); !strings.Contains(got.Body, "resume one or log in again") {
+		t.Errorf("nobody comes back by itself: %q", got.Body)
+	}
+}
+
+func TestFirstBack(t *testing.T) {
+	t.Parallel()
+	limited := func(name string, until time.Time) pool.View {
+		return poolView(name, account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = until })
+	}
+	views := []pool.View{
+		limited("late", now.Add(3*time.Hour)),
+		poolView("cool", account.StatusCooldown, func(v *pool.View) { v.CooldownUntil = now.Add(time.Hour) }),
+		limited("past", now.Add(-time.Hour)),
+		limited("paused", now.Add(time.Minute)),
+		poolView("login", account.StatusNeedsLogin),
+	}
+	views[3].Paused = true // paused: its limit ending does not bring it back
+	if got := FirstBack(views, now); !got.Equal(now.Add(time.Hour)) {
+		t.Errorf("FirstBack = %v, want the cooldown's end", got)
+	}
+	if got := FirstBack(views[4:], now); !got.IsZero() {
+		t.Errorf("nobody comes back by itself: %v", got)
 	}
 }

@@ -1,10 +1,11 @@
-package app
+package tray
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
 )
 
 // Notice is a desktop notification to show.
@@ -72,11 +73,32 @@ func windowLabel(w string) string {
 	return w + " limit"
 }
 
-// NoneCanServe returns the notice for "no account can serve", if due.
-func (n *Notifier) NoneCanServe(now time.Time) (Notice, bool) {
-	notice := Notice{"down", "No Claude account can serve",
-		"Every account is rate-limited, paused or needs a login. Open Accounts… to see when they return."}
+// NoneCanServe returns the notice for "no account can serve", if due,
+// saying when the first account comes back (SPEC §10): back is the
+// earliest end of a rate limit or cooldown (FirstBack), zero when none will
+// come back by itself (all paused or needing a login).
+func (n *Notifier) NoneCanServe(back, now time.Time) (Notice, bool) {
+	body := "Every account is paused or needs a login: open Accounts… to resume one or log in again."
+	if !back.IsZero() {
+		body = fmt.Sprintf("Every account is rate-limited, paused or needs a login. The first is back at %s (in %s).",
+			back.Local().Format("15:04"), Countdown(back.Sub(now)))
+	}
+	notice := Notice{"down", "No Claude account can serve", body}
 	return notice, n.due(notice.Kind, now)
+}
+
+// FirstBack is when the first account that is limited or cooling down can
+// serve again; zero if none is.
+func FirstBack(views []pool.View, now time.Time) time.Time {
+	var first time.Time
+	for _, v := range views {
+		for _, t := range []time.Time{v.RateLimitedUntil, v.CooldownUntil} {
+			if t.After(now) && (first.IsZero() || t.Before(first)) && !v.Paused && !v.NeedsLogin {
+				first = t
+			}
+		}
+	}
+	return first
 }
 
 func (n *Notifier) due(kind string, now time.Time) bool {

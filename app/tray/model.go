@@ -1,7 +1,4 @@
-// Package app is Claudeflare's tray UI on Fyne. It is thin: what it shows is
-// computed by plain functions in this file from the core's state, and every
-// action is a call into core, run off the UI goroutine.
-package app
+package tray
 
 import (
 	"fmt"
@@ -11,9 +8,6 @@ import (
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/pool"
 )
-
-// ID is the application id (also in FyneApp.toml).
-const ID = "com.claudeflare.app"
 
 // Health is the tray icon's state.
 type Health int

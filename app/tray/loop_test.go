@@ -1,0 +1,149 @@
+package tray
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/events"
+	"github.com/claudeflare/claudeflare/core/pool"
+)
+
+type fakeCore struct {
+	mu    sync.Mutex
+	views []pool.View
+	bus   *events.Bus
+}
+
+func (f *fakeCore) Views() []pool.View {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]pool.View(nil), f.views...)
+}
+func (f *fakeCore) Addr() string        { return "127.0.0.1:8080" }
+func (f *fakeCore) Events() *events.Bus { return f.bus }
+func (f *fakeCore) set(v ...pool.View)  { f.mu.Lock(); f.views = v; f.mu.Unlock() }
+
+type drawn struct {
+	at      time.Time
+	icon    Health // -1: a menu draw
+	change  Change
+	entries int
+}
+
+type recorder struct {
+	mu    sync.Mutex
+	draws []drawn
+}
+
+func (r *recorder) SetIcon(h Health) {
+	r.mu.Lock()
+	r.draws = append(r.draws, drawn{at: time.Now(), icon: h})
+	r.mu.Unlock()
+}
+func (r *recorder) Show(items []Item, c Change) {
+	r.mu.Lock()
+	r.draws = append(r.draws, drawn{at: time.Now(), icon: -1, change: c, entries: len(items)})
+	r.mu.Unlock()
+}
+func (r *recorder) menus() (out []drawn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.draws {
+		if d.icon == -1 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestLoopCoalescesAndRefreshes: a storm of events is one rebuild a second;
+// a quiet menu is redrawn every 30 s only where a countdown moved; the icon
+// changes with health and going down is told once.
+func TestLoopCoalescesAndRefreshes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		active := func(left time.Duration) pool.View {
+			return poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = start.Add(left) })
+		}
+		core := &fakeCore{bus: events.NewBus()}
+		core.set(active(time.Hour))
+		rec := &recorder{}
+		var notices []Notice
+		var nmu sync.Mutex
+		l := newLoop(core, rec, func(n Notice) { nmu.Lock(); notices = append(notices, n); nmu.Unlock() })
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); l.run(ctx) }()
+		synctest.Wait()
+		if m := rec.menus(); len(m) != 1 || !m[0].change.Rebuild {
+			t.Fatalf("first draw: %+v", m)
+		}
+
+		// 200 requests over 2.5 s, an account added among them.
+		for i := range 200 {
+			if i == 100 {
+				core.set(active(time.Hour), poolView("home", account.StatusAvailable))
+			}
+			core.bus.Publish(&events.Request{})
+			time.Sleep(12500 * time.Microsecond)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		m := rec.menus()
+		if len(m) < 2 || len(m) > 5 {
+			t.Fatalf("%d menu draws for 200 events in 2.5 s: %+v", len(m), m)
+		}
+		for i := 1; i < len(m); i++ {
+			if gap := m[i].at.Sub(m[i-1].at); gap < time.Second {
+				t.Errorf("draws %d and %d %v apart", i-1, i, gap)
+			}
+		}
+		rebuilt := false
+		for _, d := range m[1:] {
+			rebuilt = rebuilt || (d.change.Rebuild && d.entries == 13)
+		}
+		if !rebuilt {
+			t.Errorf("the added account did not rebuild the menu: %+v", m)
+		}
+
+		// Quiet: the countdown moves by a minute within 30 s, one label.
+		before := len(rec.menus())
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		m = rec.menus()
+		if len(m)-before < 1 || len(m)-before > 2 {
+			t.Fatalf("%d draws in a quiet minute", len(m)-before)
+		}
+		if last := m[len(m)-1]; last.change.Rebuild || len(last.change.Relabel) != 1 {
+			t.Errorf("quiet redraw: %+v", last)
+		}
+
+		// Every account down: the grey icon and one notice.
+		core.set(poolView("work", account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = time.Now().Add(time.Hour) }))
+		core.bus.Publish(&events.RateLimited{})
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		rec.mu.Lock()
+		var icons []Health
+		for _, d := range rec.draws {
+			if d.icon >= 0 {
+				icons = append(icons, d.icon)
+			}
+		}
+		rec.mu.Unlock()
+		if len(icons) != 2 || icons[0] != HealthOK || icons[1] != HealthDown {
+			t.Errorf("icons %v", icons)
+		}
+		nmu.Lock()
+		if len(notices) != 1 || notices[0].Kind != "down" {
+			t.Errorf("notices %+v", notices)
+		}
+		nmu.Unlock()
+		cancel()
+		<-done
+	})
+}
