@@ -58,15 +58,16 @@ type Process struct {
 	background func(func())
 	open       map[string]fyne.Window
 	accounts   *accountsView // while the accounts window is open
-	// Empty is called when the last window has closed: the app quits.
-	Empty func()
+	// Empty is called when the last window has closed; quit when the
+	// tray's lines end. Both are the app's Quit but in tests.
+	Empty, quit func()
 }
 
 // NewProcess returns a process with no window open; background runs slow
 // work off the UI goroutine (tests run it inline).
 func NewProcess(a fyne.App, src client.API, background func(func())) *Process {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	return &Process{app: a, src: src, background: background, open: map[string]fyne.Window{}, Empty: a.Quit}
+	return &Process{app: a, src: src, background: background, open: map[string]fyne.Window{}, Empty: a.Quit, quit: a.Quit}
 }
 
 // Show opens the window name, or brings it forward when it is open.
@@ -168,7 +169,7 @@ func (p *Process) read(commands io.Reader, acks io.Writer) {
 		})
 		ack(acks, name)
 	}
-	fyne.Do(p.app.Quit)
+	fyne.Do(p.quit)
 }
 
 func ack(acks io.Writer, name string) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on top of scripts/setup.sh: a virtual display
-# and screenshots (Xvfb, ImageMagick, xdotool), a session bus with a real
+# and screenshots (Xvfb, ImageMagick, xdotool), a clipboard tool the tray's
+# Copy item uses and the smoke test reads (xclip), a session bus with a real
 # Secret Service (dbus, gnome-keyring), a StatusNotifierItem tray host, and
 # the Claude Code CLI from npm for the end-to-end tests. A user who only
 # builds and runs Claudeflare needs none of it.
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/apt.sh
 
-apt_install xvfb xauth imagemagick xdotool \
+apt_install xvfb xauth imagemagick xdotool xclip \
 	dbus dbus-x11 gnome-keyring libsecret-tools libglib2.0-bin \
 	haskell-gtk-sni-tray-utils
 

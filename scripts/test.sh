@@ -48,6 +48,9 @@ scripts/idle.sh "$out/claudeflare-nogui" serve
 echo "== smoke: the real tray app on Xvfb with a tray host and the real keychain"
 .ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare"
 
+echo "== idle cost of the tray with no window open, beside serve (a report, not a test)"
+.ci/with-keyring.sh .ci/idle-tray.sh "$out/claudeflare" 20
+
 echo "== fuzz (briefly)"
 # A count of inputs per target, never a duration: Go 1.26's fuzzing
 # coordinator can end a duration -fuzztime with a bare "context deadline

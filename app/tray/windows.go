@@ -74,13 +74,6 @@ func (w *Windows) Show(names ...string) error {
 	return nil
 }
 
-// Running reports whether a window process runs.
-func (w *Windows) Running() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.cur != nil
-}
-
 // Close ends the window process, if one runs: its windows close. It asks
 // first (closing its standard input) and kills it after wait.
 func (w *Windows) Close(wait time.Duration) {
