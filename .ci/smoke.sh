@@ -38,6 +38,11 @@ start_display || fail "no display"
 echo "smoke: Xvfb on $DISPLAY"
 start_tray_host || fail "no tray host"
 
+# Every desktop notification the app sends, as the bus carries it (no
+# notification daemon is needed to see the call).
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" >"$work/notify.log" 2>&1 &
+pids+=($!)
+
 port=$(free_port)
 export CLAUDEFLARE_HOME=$work/home PORT=$port LANG=en_US.UTF-8 CLAUDEFLARE_SHOW=settings
 "$bin" >"$work/app.log" 2>&1 &
@@ -107,6 +112,15 @@ for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke: available"'* ]] && break; 
 [[ "$(menu_json)" == *'"smoke: available"'* ]] || fail "the menu did not show the new account: $(menu_json)"
 ok "account added through the real keychain, live in the app and its menu"
 
+# No account able to serve: the menu says so and a desktop notification tells it.
+"$bin" accounts pause smoke >/dev/null || fail "accounts pause"
+for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke: paused"'* ]] && break; sleep 0.1; done
+[[ "$(menu_json)" == *'"smoke: paused"'* ]] || fail "the menu did not show the pause: $(menu_json)"
+for _ in $(seq 30); do grep -q "No Claude account can serve" "$work/notify.log" && break; sleep 0.1; done
+grep -q "No Claude account can serve" "$work/notify.log" || fail "no notification that none can serve: $(cat "$work/notify.log")"
+ok "none can serve: the menu follows and a desktop notification went out (org.freedesktop.Notifications.Notify)"
+"$bin" accounts resume smoke >/dev/null || fail "accounts resume"
+
 # A click opens the window in a new window process, within about a second.
 start=$(date +%s%N)
 click "Usage…"
@@ -163,4 +177,14 @@ wait_gone "$app" || fail "Quit did not end the app"
 wait "$app" || fail "the app exited with status $?"
 wait_gone "$third" || fail "Quit left the window process $third running"
 ok "Quit ended the app and its window process"
+
+# No session bus (so no tray): the accounts window opens instead, and closing it quits.
+env -u DBUS_SESSION_BUS_ADDRESS "$bin" >"$work/app.log" 2>&1 &
+app=$!
+pids+=($app)
+timeout 20 xdotool search --sync --onlyvisible --name "Claudeflare accounts" >/dev/null || fail "no tray: no accounts window"
+grep -q "no system tray found" "$work/app.log" || fail "no tray: the app did not say so"
+close_window "Claudeflare accounts"
+wait_gone "$app" || fail "no tray: closing the accounts window did not quit"
+ok "without a tray the accounts window opened, and closing it quit the app"
 echo "smoke: $passed passed, 0 failed"
