@@ -31,8 +31,9 @@ type Windows struct {
 	// is replaced by a new one.
 	AckWait time.Duration
 
-	mu  sync.Mutex
-	cur *child
+	mu     sync.Mutex
+	cur    *child
+	closed bool // after Close: the tray is quitting, no window opens
 }
 
 // child is one running window process.
@@ -50,6 +51,9 @@ type child struct {
 func (w *Windows) Show(names ...string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("Claudeflare is quitting")
+	}
 	if c := w.cur; c != nil {
 		if err := c.show(names, w.ackWait()); err == nil {
 			return nil
@@ -75,10 +79,12 @@ func (w *Windows) Show(names ...string) error {
 }
 
 // Close ends the window process, if one runs: its windows close. It asks
-// first (closing its standard input) and kills it after wait.
+// first (closing its standard input) and kills it after wait. No window
+// opens after it.
 func (w *Windows) Close(wait time.Duration) {
 	w.mu.Lock()
 	c := w.cur
+	w.closed = true
 	w.mu.Unlock()
 	if c == nil {
 		return

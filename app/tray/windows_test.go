@@ -74,6 +74,9 @@ func TestWindowsOneProcessRaisedByLines(t *testing.T) {
 		t.Errorf("the window process did not end by itself when its input closed: %v", err)
 	}
 	w.Close(time.Second) // none running: nothing to do
+	if err := w.Show("accounts"); err == nil || starts.Load() != 1 {
+		t.Errorf("a window opened after Close: %v, %d processes", err, starts.Load())
+	}
 }
 
 // TestWindowsReplacesAnExitingProcess: a line that reaches a window process
