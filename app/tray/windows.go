@@ -52,7 +52,7 @@ func (w *Windows) Show(names ...string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return errors.New("Claudeflare is quitting")
+		return errors.New("the tray is quitting")
 	}
 	if c := w.cur; c != nil {
 		if err := c.show(names, w.ackWait()); err == nil {
