@@ -29,6 +29,9 @@ fi
 # keychain) is only run on Linux here: it must at least compile elsewhere.
 GOOS=darwin CGO_ENABLED=0 go vet -tags nogui ./platform/... ./cli/...
 GOOS=windows CGO_ENABLED=0 go vet -tags nogui ./platform/... ./cli/...
+# The tray process on Windows (systray's native tray, beeep's toasts) builds
+# without cgo; on macOS systray needs cgo and a Mac.
+GOOS=windows CGO_ENABLED=0 go vet ./app/tray/
 
 echo "== build: headless (CGO_ENABLED=0 -tags nogui) and tray"
 CGO_ENABLED=0 go build -tags nogui -o "$out/claudeflare-nogui" .
