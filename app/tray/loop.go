@@ -25,7 +25,8 @@ type Menu interface {
 
 // loop keeps the icon and menu in step with the core and sends the
 // notifications. It sleeps between rebuilds (NextRebuild): an event only
-// marks the menu as changed.
+// marks the menu as changed, and with nothing counting down it sleeps
+// until an event comes.
 type loop struct {
 	core   Core
 	menu   Menu
@@ -34,7 +35,8 @@ type loop struct {
 
 	notifier Notifier
 	shown    []Item
-	health   Health // -1 before the first rebuild
+	health   Health    // -1 before the first rebuild
+	refresh  time.Time // when the menu shown goes stale by the clock; zero: never
 }
 
 func newLoop(c Core, m Menu, notify func(Notice)) *loop {
@@ -47,10 +49,14 @@ func (l *loop) run(ctx context.Context) {
 	defer cancel()
 	l.rebuild()
 	last, changed := l.now(), false
-	timer := time.NewTimer(RefreshEvery)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		timer.Reset(max(0, NextRebuild(last, changed).Sub(l.now())))
+		if due := NextRebuild(last, changed, l.refresh); due.IsZero() {
+			timer.Stop()
+		} else {
+			timer.Reset(max(0, due.Sub(l.now())))
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -88,4 +94,5 @@ func (l *loop) rebuild() {
 		l.menu.Show(items, c)
 	}
 	l.shown = items
+	l.refresh = NextRefresh(views, now)
 }

@@ -16,12 +16,20 @@ type fakeCore struct {
 	mu    sync.Mutex
 	views []pool.View
 	bus   *events.Bus
+	reads int // Views calls: one per rebuild
 }
 
 func (f *fakeCore) Views() []pool.View {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	return append([]pool.View(nil), f.views...)
+}
+
+func (f *fakeCore) rebuilds() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
 }
 func (f *fakeCore) Addr() string        { return "127.0.0.1:8080" }
 func (f *fakeCore) Events() *events.Bus { return f.bus }
@@ -61,8 +69,9 @@ func (r *recorder) menus() (out []drawn) {
 }
 
 // TestLoopCoalescesAndRefreshes: a storm of events is one rebuild a second;
-// a quiet menu is redrawn every 30 s only where a countdown moved; the icon
-// changes with health and going down is told once.
+// a quiet menu is redrawn every 30 s while it counts down, only where the
+// countdown moved, and not at all when nothing counts down until the clock
+// changes a state; the icon changes with health and going down is told once.
 func TestLoopCoalescesAndRefreshes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
@@ -143,6 +152,20 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 			t.Errorf("notices %+v", notices)
 		}
 		nmu.Unlock()
+
+		// Nothing counts down (the limit shows its end as a time): the loop
+		// sleeps until the limit ends, then looks once.
+		before = core.rebuilds()
+		time.Sleep(59 * time.Minute)
+		synctest.Wait()
+		if n := core.rebuilds() - before; n != 0 {
+			t.Errorf("%d rebuilds in a quiet hour with nothing counting down", n)
+		}
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		if n := core.rebuilds() - before; n != 1 {
+			t.Errorf("%d rebuilds when the rate limit ended, want 1", n)
+		}
 		cancel()
 		<-done
 	})

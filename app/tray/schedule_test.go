@@ -3,26 +3,78 @@ package tray
 import (
 	"testing"
 	"time"
+
+	"github.com/claudeflare/claudeflare/core/account"
+	"github.com/claudeflare/claudeflare/core/pool"
 )
 
 func TestNextRebuild(t *testing.T) {
 	t.Parallel()
-	last := now
+	last, refresh := now, now.Add(10*time.Minute)
 	tests := []struct {
 		name    string
 		changed bool
+		refresh time.Time
 		want    time.Time
 	}{
-		{"a change waits out the second since the last rebuild", true, last.Add(time.Second)},
-		{"no change: the countdown refresh", false, last.Add(30 * time.Second)},
+		{"a change waits out the second since the last rebuild", true, refresh, last.Add(time.Second)},
+		{"no change: when the clock says", false, refresh, refresh},
+		{"no change and nothing counting down: never", false, time.Time{}, time.Time{}},
 	}
 	for _, tt := range tests {
-		if got := NextRebuild(last, tt.changed); !got.Equal(tt.want) {
+		if got := NextRebuild(last, tt.changed, tt.refresh); !got.Equal(tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	// A change long after the last rebuild is due at once.
-	if due := NextRebuild(last, true); !due.Before(last.Add(time.Minute)) {
-		t.Errorf("a change a minute later waits until %v", due)
+}
+
+func TestNextRefresh(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		views []pool.View
+		want  time.Time
+	}{
+		{"no accounts", nil, time.Time{}},
+		{"available and paused: nothing moves", []pool.View{poolView("a", account.StatusAvailable), poolView("b", account.StatusPaused)}, time.Time{}},
+		{"an active session counts down: its next minute", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
+			v.SessionExpiresAt = now.Add(3*time.Hour + 12*time.Minute + 20*time.Second)
+		})}, now.Add(20*time.Second + time.Millisecond)},
+		{"a countdown on a whole minute turns a minute later", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
+			v.SessionExpiresAt = now.Add(3 * time.Hour)
+		})}, now.Add(time.Millisecond)},
+		{"a session ending sooner than that", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
+			v.SessionExpiresAt = now.Add(10 * time.Second)
+		})}, now.Add(10 * time.Second)},
+		{"a cooldown's last minute: every 30 s, not every second", []pool.View{poolView("a", account.StatusCooldown, func(v *pool.View) {
+			v.CooldownUntil = now.Add(50 * time.Second)
+		})}, now.Add(RefreshEvery)},
+		{"a rate limit shows its end, and ends then", []pool.View{poolView("a", account.StatusRateLimited, func(v *pool.View) {
+			v.RateLimitedUntil = now.Add(2 * time.Hour)
+		})}, now.Add(2 * time.Hour)},
+		{"what has passed is no reason", []pool.View{poolView("a", account.StatusAvailable, func(v *pool.View) {
+			v.RateLimitedUntil, v.SessionExpiresAt = now.Add(-time.Hour), now.Add(-time.Minute)
+		})}, time.Time{}},
+	}
+	for _, tt := range tests {
+		if got := NextRefresh(tt.views, now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCountdownTurns: redrawn then, the countdown reads one less.
+func TestCountdownTurns(t *testing.T) {
+	t.Parallel()
+	for _, left := range []time.Duration{3*time.Hour + 12*time.Minute + 20*time.Second, 3 * time.Hour, 61 * time.Second, 59 * time.Minute} {
+		deadline := now.Add(left)
+		turn := countdownTurns(deadline, now)
+		before, after := Countdown(deadline.Sub(turn.Add(-2*time.Millisecond))), Countdown(deadline.Sub(turn))
+		if before == after || before != Countdown(left) || turn.Sub(now) > time.Minute {
+			t.Errorf("%v left: turns after %v, from %q to %q", left, turn.Sub(now), before, after)
+		}
+	}
+	if !countdownTurns(now.Add(-time.Second), now).IsZero() {
+		t.Error("a passed deadline turns")
 	}
 }
