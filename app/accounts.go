@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/claudeflare/claudeflare/app/tray"
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/client"
 	"github.com/claudeflare/claudeflare/core/view"
@@ -43,7 +44,7 @@ func newAccountsView(c client.API, win fyne.Window, background func(func())) *ac
 // AccountDetail is an account's second line: session and limit countdowns,
 // requests and their share of all accounts' requests (0…1).
 func AccountDetail(v view.Account, share float64, now time.Time) string {
-	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", accountState(v, now), v.Priority, v.TotalRequests, share*100)
+	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", tray.AccountLine(v, now), v.Priority, v.TotalRequests, share*100)
 	if v.SessionExpiresAt != nil {
 		s += " · session " + view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
 	}
@@ -51,30 +52,6 @@ func AccountDetail(v view.Account, share float64, now time.Time) string {
 		s += " · resets in " + view.Remaining(v.RateLimitedUntil.Sub(now))
 	}
 	return s
-}
-
-// accountState is "name: state", as the tray menu's AccountLine says it of
-// the pool's views.
-func accountState(v view.Account, now time.Time) string {
-	switch account.Status(v.Status) {
-	case account.StatusRateLimited:
-		if v.RateLimitedUntil == nil {
-			return v.Name + ": rate limited"
-		}
-		return fmt.Sprintf("%s: rate limited until %s", v.Name, v.RateLimitedUntil.Local().Format("15:04"))
-	case account.StatusCooldown:
-		if v.CooldownUntil == nil {
-			return v.Name + ": overloaded"
-		}
-		return fmt.Sprintf("%s: overloaded, retry in %s", v.Name, view.Remaining(v.CooldownUntil.Sub(now)))
-	case account.StatusNeedsLogin:
-		return v.Name + ": needs login"
-	case account.StatusPaused:
-		return v.Name + ": paused"
-	case account.StatusActive:
-		return v.Name + ": active"
-	}
-	return v.Name + ": available"
 }
 
 func (v *accountsView) refresh() {

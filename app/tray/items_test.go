@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func TestItems(t *testing.T) {
 	t.Parallel()
-	m := BuildMenu("127.0.0.1:8080", []pool.View{
-		poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = now.Add(2 * time.Hour) }),
-		poolView("home", account.StatusPaused),
+	m := BuildMenu("127.0.0.1:8080", []view.Account{
+		acct("work", account.StatusActive, func(v *view.Account) { v.SessionExpiresAt = at(now.Add(2 * time.Hour)) }),
+		acct("home", account.StatusPaused),
 	}, now)
 	var labels []string
 	for _, it := range m.Items() {
@@ -42,9 +42,9 @@ func TestItems(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	t.Parallel()
-	menu := func(views ...pool.View) []Item { return BuildMenu("127.0.0.1:8080", views, now).Items() }
-	active := func(left time.Duration) pool.View {
-		return poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = now.Add(left) })
+	menu := func(views ...view.Account) []Item { return BuildMenu("127.0.0.1:8080", views, now).Items() }
+	active := func(left time.Duration) view.Account {
+		return acct("work", account.StatusActive, func(v *view.Account) { v.SessionExpiresAt = at(now.Add(left)) })
 	}
 	tests := []struct {
 		name     string
@@ -53,9 +53,9 @@ func TestDiff(t *testing.T) {
 	}{
 		{"nothing changed", menu(active(time.Hour)), menu(active(time.Hour)), Change{}},
 		{"a countdown is one label", menu(active(time.Hour)), menu(active(time.Hour - time.Minute)), Change{Relabel: []int{1}}},
-		{"a state is one label", menu(active(time.Hour), poolView("home", account.StatusAvailable)),
-			menu(active(time.Hour), poolView("home", account.StatusPaused)), Change{Relabel: []int{4}}},
-		{"an account added rebuilds", menu(active(time.Hour)), menu(active(time.Hour), poolView("home", account.StatusAvailable)), Change{Rebuild: true}},
+		{"a state is one label", menu(active(time.Hour), acct("home", account.StatusAvailable)),
+			menu(active(time.Hour), acct("home", account.StatusPaused)), Change{Relabel: []int{4}}},
+		{"an account added rebuilds", menu(active(time.Hour)), menu(active(time.Hour), acct("home", account.StatusAvailable)), Change{Rebuild: true}},
 		{"the first account rebuilds", menu(), menu(active(time.Hour)), Change{Rebuild: true}},
 		{"nothing shown yet rebuilds", nil, menu(), Change{Rebuild: true}},
 	}

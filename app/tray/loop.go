@@ -2,17 +2,20 @@ package tray
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
-// Core is what the tray reads of the engine it runs: *core.Core.
+// Core is what the tray reads of the engine it runs (*core.Core): the part
+// of the typed surface it needs (docs/DESIGN.md, "The typed surface") and
+// the address it listens on.
 type Core interface {
-	Views() []pool.View
+	Accounts(ctx context.Context) ([]view.Account, error)
+	Subscribe(ctx context.Context) (<-chan events.Event, error)
 	Addr() string
-	Events() *events.Bus
 }
 
 // Menu is where the loop draws: fyne.io/systray in the app (systray.go), a
@@ -31,6 +34,7 @@ type loop struct {
 	core   Core
 	menu   Menu
 	notify func(Notice) // must not block: the real one hands off to a goroutine
+	log    *slog.Logger
 	now    func() time.Time
 
 	notifier Notifier
@@ -39,15 +43,19 @@ type loop struct {
 	refresh  time.Time // when the menu shown goes stale by the clock; zero: never
 }
 
-func newLoop(c Core, m Menu, notify func(Notice)) *loop {
-	return &loop{core: c, menu: m, notify: notify, now: time.Now, health: -1}
+func newLoop(c Core, m Menu, notify func(Notice), log *slog.Logger) *loop {
+	return &loop{core: c, menu: m, notify: notify, log: log, now: time.Now, health: -1}
 }
 
 // run draws the menu at once, then follows the core's events until ctx ends.
 func (l *loop) run(ctx context.Context) {
-	evs, cancel := l.core.Events().Subscribe(64)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l.rebuild()
+	evs, err := l.core.Subscribe(ctx)
+	if err != nil { // the engine in this process never refuses: nothing to follow
+		l.log.Error("following the engine's events", "err", err)
+	}
+	l.rebuild(ctx)
 	last, changed := l.now(), false
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -69,7 +77,7 @@ func (l *loop) run(ctx context.Context) {
 			}
 			changed = true
 		case <-timer.C:
-			l.rebuild()
+			l.rebuild(ctx)
 			last, changed = l.now(), false
 		}
 	}
@@ -77,9 +85,13 @@ func (l *loop) run(ctx context.Context) {
 
 // rebuild reads the accounts once and updates the icon and the menu items
 // that changed.
-func (l *loop) rebuild() {
+func (l *loop) rebuild(ctx context.Context) {
 	now := l.now()
-	views := l.core.Views()
+	views, err := l.core.Accounts(ctx)
+	if err != nil {
+		l.log.Error("reading the accounts for the menu", "err", err)
+		return
+	}
 	if h := HealthOf(views); h != l.health {
 		if h == HealthDown && l.health >= 0 {
 			if n, due := l.notifier.NoneCanServe(FirstBack(views, now), now); due {

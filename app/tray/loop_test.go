@@ -2,6 +2,7 @@ package tray
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -9,21 +10,29 @@ import (
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
+// fakeCore is the engine's typed surface as the tray uses it, with events
+// from a real bus.
 type fakeCore struct {
 	mu    sync.Mutex
-	views []pool.View
+	views []view.Account
 	bus   *events.Bus
-	reads int // Views calls: one per rebuild
+	reads int // Accounts calls: one per rebuild
 }
 
-func (f *fakeCore) Views() []pool.View {
+func (f *fakeCore) Accounts(context.Context) ([]view.Account, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++
-	return append([]pool.View(nil), f.views...)
+	return append([]view.Account(nil), f.views...), nil
+}
+
+func (f *fakeCore) Subscribe(ctx context.Context) (<-chan events.Event, error) {
+	ch, cancel := f.bus.Subscribe(64)
+	context.AfterFunc(ctx, cancel)
+	return ch, nil
 }
 
 func (f *fakeCore) rebuilds() int {
@@ -31,9 +40,8 @@ func (f *fakeCore) rebuilds() int {
 	defer f.mu.Unlock()
 	return f.reads
 }
-func (f *fakeCore) Addr() string        { return "127.0.0.1:8080" }
-func (f *fakeCore) Events() *events.Bus { return f.bus }
-func (f *fakeCore) set(v ...pool.View)  { f.mu.Lock(); f.views = v; f.mu.Unlock() }
+func (f *fakeCore) Addr() string          { return "127.0.0.1:8080" }
+func (f *fakeCore) set(v ...view.Account) { f.mu.Lock(); f.views = v; f.mu.Unlock() }
 
 type drawn struct {
 	at      time.Time
@@ -75,15 +83,15 @@ func (r *recorder) menus() (out []drawn) {
 func TestLoopCoalescesAndRefreshes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		active := func(left time.Duration) pool.View {
-			return poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = start.Add(left) })
+		active := func(left time.Duration) view.Account {
+			return acct("work", account.StatusActive, func(v *view.Account) { v.SessionExpiresAt = at(start.Add(left)) })
 		}
 		core := &fakeCore{bus: events.NewBus()}
 		core.set(active(time.Hour))
 		rec := &recorder{}
 		var notices []Notice
 		var nmu sync.Mutex
-		l := newLoop(core, rec, func(n Notice) { nmu.Lock(); notices = append(notices, n); nmu.Unlock() })
+		l := newLoop(core, rec, func(n Notice) { nmu.Lock(); notices = append(notices, n); nmu.Unlock() }, slog.New(slog.DiscardHandler))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); l.run(ctx) }()
@@ -95,7 +103,7 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 		// 200 requests over 2.5 s, an account added among them.
 		for i := range 200 {
 			if i == 100 {
-				core.set(active(time.Hour), poolView("home", account.StatusAvailable))
+				core.set(active(time.Hour), acct("home", account.StatusAvailable))
 			}
 			core.bus.Publish(&events.Request{})
 			time.Sleep(12500 * time.Microsecond)
@@ -132,7 +140,7 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 		}
 
 		// Every account down: the grey icon and one notice.
-		core.set(poolView("work", account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = time.Now().Add(time.Hour) }))
+		core.set(acct("work", account.StatusRateLimited, func(v *view.Account) { v.RateLimitedUntil = at(time.Now().Add(time.Hour)) }))
 		core.bus.Publish(&events.RateLimited{})
 		time.Sleep(2 * time.Second)
 		synctest.Wait()

@@ -2,12 +2,14 @@ package tray
 
 import (
 	"fmt"
-	"github.com/claudeflare/claudeflare/core/view"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
+
+// The menu is computed from the accounts as the typed surface gives them
+// (docs/DESIGN.md, "The typed surface"), by the plain functions below.
 
 // Health is the tray icon's state.
 type Health int
@@ -20,20 +22,20 @@ const (
 
 // HealthOf summarises the accounts for the tray icon. With no accounts the
 // proxy passes requests through, which counts as well.
-func HealthOf(views []pool.View) Health {
-	if len(views) == 0 {
+func HealthOf(accounts []view.Account) Health {
+	if len(accounts) == 0 {
 		return HealthOK
 	}
 	ok := 0
-	for _, v := range views {
-		if v.Status == account.StatusActive || v.Status == account.StatusAvailable {
+	for _, a := range accounts {
+		if st := account.Status(a.Status); st == account.StatusActive || st == account.StatusAvailable {
 			ok++
 		}
 	}
 	switch {
 	case ok == 0:
 		return HealthDown
-	case ok < len(views):
+	case ok < len(accounts):
 		return HealthLimited
 	}
 	return HealthOK
@@ -42,45 +44,51 @@ func HealthOf(views []pool.View) Health {
 // MenuModel is the tray menu as text, computed from the core's state.
 type MenuModel struct {
 	Status   string   // "Proxy on http://127.0.0.1:8080"
-	Active   string   // "Active: work — 3h12m left in session"
+	Active   string   // "Active: work, 3h12m left in session"
 	Accounts []string // one line per account
 	Export   string   // the shell line to copy
 }
 
 // BuildMenu computes the tray menu for addr and the accounts at now.
-func BuildMenu(addr string, views []pool.View, now time.Time) MenuModel {
+func BuildMenu(addr string, accounts []view.Account, now time.Time) MenuModel {
 	m := MenuModel{
 		Status: "Proxy on http://" + addr,
 		Export: "export ANTHROPIC_BASE_URL=http://" + addr,
 		Active: "No active session",
 	}
-	if len(views) == 0 {
+	if len(accounts) == 0 {
 		m.Active = "No accounts: requests pass through"
 	}
-	for _, v := range views {
-		if v.Status == account.StatusActive {
-			m.Active = fmt.Sprintf("Active: %s, %s left in session", v.Name, Countdown(v.SessionExpiresAt.Sub(now)))
+	for _, a := range accounts {
+		if account.Status(a.Status) == account.StatusActive && a.SessionExpiresAt != nil {
+			m.Active = fmt.Sprintf("Active: %s, %s left in session", a.Name, Countdown(a.SessionExpiresAt.Sub(now)))
 		}
-		m.Accounts = append(m.Accounts, AccountLine(v, now))
+		m.Accounts = append(m.Accounts, AccountLine(a, now))
 	}
 	return m
 }
 
 // AccountLine is one account's menu line.
-func AccountLine(v pool.View, now time.Time) string {
-	switch v.Status {
+func AccountLine(a view.Account, now time.Time) string {
+	switch account.Status(a.Status) {
 	case account.StatusRateLimited:
-		return fmt.Sprintf("%s: rate limited until %s", v.Name, v.RateLimitedUntil.Local().Format("15:04"))
+		if a.RateLimitedUntil == nil {
+			return a.Name + ": rate limited"
+		}
+		return fmt.Sprintf("%s: rate limited until %s", a.Name, a.RateLimitedUntil.Local().Format("15:04"))
 	case account.StatusCooldown:
-		return fmt.Sprintf("%s: overloaded, retry in %s", v.Name, Countdown(v.CooldownUntil.Sub(now)))
+		if a.CooldownUntil == nil {
+			return a.Name + ": overloaded"
+		}
+		return fmt.Sprintf("%s: overloaded, retry in %s", a.Name, Countdown(a.CooldownUntil.Sub(now)))
 	case account.StatusNeedsLogin:
-		return v.Name + ": needs login"
+		return a.Name + ": needs login"
 	case account.StatusPaused:
-		return v.Name + ": paused"
+		return a.Name + ": paused"
 	case account.StatusActive:
-		return v.Name + ": active"
+		return a.Name + ": active"
 	}
-	return v.Name + ": available"
+	return a.Name + ": available"
 }
 
 // Countdown formats a remaining time compactly: "4h05m", "12m", "40s".

@@ -6,31 +6,34 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-func poolView(name string, st account.Status, change ...func(*pool.View)) pool.View {
-	v := pool.View{Account: account.Account{Name: name}, Status: st}
+// acct is an account as the typed surface shows it.
+func acct(name string, st account.Status, change ...func(*view.Account)) view.Account {
+	v := view.Account{Name: name, Status: string(st)}
 	for _, c := range change {
 		c(&v)
 	}
 	return v
 }
 
+func at(t time.Time) *time.Time { return &t }
+
 func TestHealthOf(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		views []pool.View
+		views []view.Account
 		want  Health
 	}{
 		{"no accounts pass through", nil, HealthOK},
-		{"all serving", []pool.View{poolView("a", account.StatusActive), poolView("b", account.StatusAvailable)}, HealthOK},
-		{"one limited", []pool.View{poolView("a", account.StatusActive), poolView("b", account.StatusRateLimited)}, HealthLimited},
-		{"one needs login", []pool.View{poolView("a", account.StatusAvailable), poolView("b", account.StatusNeedsLogin)}, HealthLimited},
-		{"none can serve", []pool.View{poolView("a", account.StatusPaused), poolView("b", account.StatusCooldown)}, HealthDown},
+		{"all serving", []view.Account{acct("a", account.StatusActive), acct("b", account.StatusAvailable)}, HealthOK},
+		{"one limited", []view.Account{acct("a", account.StatusActive), acct("b", account.StatusRateLimited)}, HealthLimited},
+		{"one needs login", []view.Account{acct("a", account.StatusAvailable), acct("b", account.StatusNeedsLogin)}, HealthLimited},
+		{"none can serve", []view.Account{acct("a", account.StatusPaused), acct("b", account.StatusCooldown)}, HealthDown},
 	}
 	for _, tt := range tests {
 		if got := HealthOf(tt.views); got != tt.want {
@@ -41,10 +44,10 @@ func TestHealthOf(t *testing.T) {
 
 func TestBuildMenu(t *testing.T) {
 	t.Parallel()
-	views := []pool.View{
-		poolView("work", account.StatusActive, func(v *pool.View) { v.SessionExpiresAt = now.Add(3*time.Hour + 12*time.Minute) }),
-		poolView("home", account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = time.Date(2026, 11, 25, 14, 30, 0, 0, time.Local) }),
-		poolView("spare", account.StatusPaused),
+	views := []view.Account{
+		acct("work", account.StatusActive, func(v *view.Account) { v.SessionExpiresAt = at(now.Add(3*time.Hour + 12*time.Minute)) }),
+		acct("home", account.StatusRateLimited, func(v *view.Account) { v.RateLimitedUntil = at(time.Date(2026, 11, 25, 14, 30, 0, 0, time.Local)) }),
+		acct("spare", account.StatusPaused),
 	}
 	m := BuildMenu("127.0.0.1:8080", views, now)
 	if m.Status != "Proxy on http://127.0.0.1:8080" || m.Export != "export ANTHROPIC_BASE_URL=http://127.0.0.1:8080" {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 // Notice is a desktop notification to show.
@@ -89,13 +90,18 @@ func (n *Notifier) NoneCanServe(back, now time.Time) (Notice, bool) {
 
 // FirstBack is when the first account that is limited or cooling down can
 // serve again; zero if none is.
-func FirstBack(views []pool.View, now time.Time) time.Time {
+func FirstBack(accounts []view.Account, now time.Time) time.Time {
 	var first time.Time
-	for _, v := range views {
-		for _, t := range []time.Time{v.RateLimitedUntil, v.CooldownUntil} {
-			if t.After(now) && (first.IsZero() || t.Before(first)) && !v.Paused && !v.NeedsLogin {
-				first = t
-			}
+	for _, a := range accounts {
+		var until *time.Time
+		switch account.Status(a.Status) {
+		case account.StatusRateLimited:
+			until = a.RateLimitedUntil
+		case account.StatusCooldown:
+			until = a.CooldownUntil
+		}
+		if until != nil && until.After(now) && (first.IsZero() || until.Before(first)) {
+			first = *until
 		}
 	}
 	return first

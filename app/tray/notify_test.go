@@ -7,7 +7,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core/account"
 	"github.com/claudeflare/claudeflare/core/events"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func TestNotifier(t *testing.T) {
@@ -54,17 +54,17 @@ func TestNotifier(t *testing.T) {
 
 func TestFirstBack(t *testing.T) {
 	t.Parallel()
-	limited := func(name string, until time.Time) pool.View {
-		return poolView(name, account.StatusRateLimited, func(v *pool.View) { v.RateLimitedUntil = until })
+	limited := func(name string, until time.Time) view.Account {
+		return acct(name, account.StatusRateLimited, func(v *view.Account) { v.RateLimitedUntil = at(until) })
 	}
-	views := []pool.View{
+	views := []view.Account{
 		limited("late", now.Add(3*time.Hour)),
-		poolView("cool", account.StatusCooldown, func(v *pool.View) { v.CooldownUntil = now.Add(time.Hour) }),
+		acct("cool", account.StatusCooldown, func(v *view.Account) { v.CooldownUntil = at(now.Add(time.Hour)) }),
 		limited("past", now.Add(-time.Hour)),
 		limited("paused", now.Add(time.Minute)),
-		poolView("login", account.StatusNeedsLogin),
+		acct("login", account.StatusNeedsLogin),
 	}
-	views[3].Paused = true // paused: its limit ending does not bring it back
+	views[3].Status = string(account.StatusPaused) // paused: its limit ending does not bring it back
 	if got := FirstBack(views, now); !got.Equal(now.Add(time.Hour)) {
 		t.Errorf("FirstBack = %v, want the cooldown's end", got)
 	}

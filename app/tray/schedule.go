@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 // When the menu is rebuilt (docs/DESIGN.md, "The tray and its windows"): a
@@ -32,28 +32,35 @@ func NextRebuild(last time.Time, changed bool, refresh time.Time) time.Time {
 	return refresh
 }
 
-// NextRefresh is when the menu drawn at now from views goes stale by the
-// clock alone, or zero if it never does: the first turn of a countdown it
-// shows or of an account's state.
-func NextRefresh(views []pool.View, now time.Time) time.Time {
+// NextRefresh is when the menu drawn at now from the accounts goes stale by
+// the clock alone, or zero if it never does: the first turn of a countdown
+// it shows or of an account's state.
+func NextRefresh(accounts []view.Account, now time.Time) time.Time {
 	var next time.Time
 	soonest := func(t time.Time) {
 		if t.After(now) && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
-	for _, v := range views {
-		switch v.Status { // the countdowns of BuildMenu
+	for _, a := range accounts {
+		switch account.Status(a.Status) { // the countdowns of BuildMenu
 		case account.StatusActive:
-			soonest(countdownTurns(v.SessionExpiresAt, now))
+			soonest(countdownTurns(deref(a.SessionExpiresAt), now))
 		case account.StatusCooldown:
-			soonest(countdownTurns(v.CooldownUntil, now))
+			soonest(countdownTurns(deref(a.CooldownUntil), now))
 		}
-		soonest(v.SessionExpiresAt)
-		soonest(v.RateLimitedUntil)
-		soonest(v.CooldownUntil)
+		soonest(deref(a.SessionExpiresAt))
+		soonest(deref(a.RateLimitedUntil))
+		soonest(deref(a.CooldownUntil))
 	}
 	return next
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // countdownTurns is when Countdown(deadline - t) next reads differently

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/pool"
+	"github.com/claudeflare/claudeflare/core/view"
 )
 
 func TestNextRebuild(t *testing.T) {
@@ -32,28 +32,28 @@ func TestNextRefresh(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		views []pool.View
+		views []view.Account
 		want  time.Time
 	}{
 		{"no accounts", nil, time.Time{}},
-		{"available and paused: nothing moves", []pool.View{poolView("a", account.StatusAvailable), poolView("b", account.StatusPaused)}, time.Time{}},
-		{"an active session counts down: its next minute", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
-			v.SessionExpiresAt = now.Add(3*time.Hour + 12*time.Minute + 20*time.Second)
+		{"available and paused: nothing moves", []view.Account{acct("a", account.StatusAvailable), acct("b", account.StatusPaused)}, time.Time{}},
+		{"an active session counts down: its next minute", []view.Account{acct("a", account.StatusActive, func(v *view.Account) {
+			v.SessionExpiresAt = at(now.Add(3*time.Hour + 12*time.Minute + 20*time.Second))
 		})}, now.Add(20*time.Second + time.Millisecond)},
-		{"a countdown on a whole minute turns a minute later", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
-			v.SessionExpiresAt = now.Add(3 * time.Hour)
+		{"a countdown on a whole minute turns a minute later", []view.Account{acct("a", account.StatusActive, func(v *view.Account) {
+			v.SessionExpiresAt = at(now.Add(3 * time.Hour))
 		})}, now.Add(time.Millisecond)},
-		{"a session ending sooner than that", []pool.View{poolView("a", account.StatusActive, func(v *pool.View) {
-			v.SessionExpiresAt = now.Add(10 * time.Second)
+		{"a session ending sooner than that", []view.Account{acct("a", account.StatusActive, func(v *view.Account) {
+			v.SessionExpiresAt = at(now.Add(10 * time.Second))
 		})}, now.Add(10 * time.Second)},
-		{"a cooldown's last minute: every 30 s, not every second", []pool.View{poolView("a", account.StatusCooldown, func(v *pool.View) {
-			v.CooldownUntil = now.Add(50 * time.Second)
+		{"a cooldown's last minute: every 30 s, not every second", []view.Account{acct("a", account.StatusCooldown, func(v *view.Account) {
+			v.CooldownUntil = at(now.Add(50 * time.Second))
 		})}, now.Add(RefreshEvery)},
-		{"a rate limit shows its end, and ends then", []pool.View{poolView("a", account.StatusRateLimited, func(v *pool.View) {
-			v.RateLimitedUntil = now.Add(2 * time.Hour)
+		{"a rate limit shows its end, and ends then", []view.Account{acct("a", account.StatusRateLimited, func(v *view.Account) {
+			v.RateLimitedUntil = at(now.Add(2 * time.Hour))
 		})}, now.Add(2 * time.Hour)},
-		{"what has passed is no reason", []pool.View{poolView("a", account.StatusAvailable, func(v *pool.View) {
-			v.RateLimitedUntil, v.SessionExpiresAt = now.Add(-time.Hour), now.Add(-time.Minute)
+		{"what has passed is no reason", []view.Account{acct("a", account.StatusAvailable, func(v *view.Account) {
+			v.RateLimitedUntil, v.SessionExpiresAt = at(now.Add(-time.Hour)), at(now.Add(-time.Minute))
 		})}, time.Time{}},
 	}
 	for _, tt := range tests {

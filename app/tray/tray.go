@@ -76,7 +76,7 @@ func Run(o Options) error {
 	var wg sync.WaitGroup
 	loop := func(m Menu) {
 		wg.Add(1)
-		go func() { defer wg.Done(); newLoop(t.Core, m, t.notes.send).run(ctx) }()
+		go func() { defer wg.Done(); newLoop(t.Core, m, t.notes.send, t.Log).run(ctx) }()
 	}
 	if bus {
 		systray.SetTitle("Claudeflare")
