@@ -69,8 +69,9 @@ type Core struct {
 	tokens   *oauth.TokenSource
 	logins   *oauth.Logins
 
-	credMu sync.RWMutex
-	creds  creds.Store
+	credMu   sync.RWMutex
+	creds    creds.Store
+	reloadMu sync.Mutex // orders reloads of the accounts into the pool
 
 	clientKey clientKeyCache
 	listener  listener

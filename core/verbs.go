@@ -106,6 +106,12 @@ func (c *Core) accountView(a account.Account) view.Account {
 // and start-up call it: other processes change accounts through the API
 // while the engine runs (docs/DESIGN.md, "The typed surface").
 func (c *Core) reload(ctx context.Context) error {
+	// One at a time, reading and loading together: two changes made at once
+	// reload at once, and without this the one that read the database first
+	// could load last, leaving the pool without the other's account until
+	// the next change (nothing polls to catch up).
+	c.reloadMu.Lock()
+	defer c.reloadMu.Unlock()
 	list, err := c.db.Accounts(ctx)
 	if err != nil {
 		return fmt.Errorf("reading accounts: %w", err)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,5 +308,34 @@ func TestStatsCarryEventSeries(t *testing.T) {
 	}
 	if rows, err := c.Requests(ctx, 10); err != nil || len(rows) != 1 || rows[0].Account != "b" || rows[0].Failovers != 1 {
 		t.Errorf("Requests = %+v, %v", rows, err)
+	}
+}
+
+// TestConcurrentAddsAllReachThePool: changes made at once each reload the
+// pool; every account added is in it afterwards (a reload that read the
+// database first but loaded last left one out, and nothing polls to catch
+// up).
+func TestConcurrentAddsAllReachThePool(t *testing.T) {
+	t.Parallel()
+	fake := fakeanthropic.New(fakeanthropic.Options{})
+	defer fake.Close()
+	c := newCore(t, fake, t.TempDir(), nil)
+	defer c.Shutdown(context.Background())
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := c.AddAPIKey(context.Background(), fmt.Sprintf("acct-%02d", i), fake.IssueAPIKey(), 0); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	list, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != n {
+		t.Errorf("the pool shows %d of the %d accounts added at once", len(list), n)
 	}
 }
