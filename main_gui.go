@@ -22,7 +22,11 @@ func runTray(c *core.Core, o cli.TrayOptions) error {
 	if err != nil {
 		return err
 	}
-	return tray.Run(tray.Options{Core: c, Show: o.Show, Log: o.Log,
+	toggles := make([]tray.Toggle, len(o.Toggles))
+	for i, t := range o.Toggles {
+		toggles[i] = tray.Toggle{Label: t.Label, On: t.On, Set: t.Set}
+	}
+	return tray.Run(tray.Options{Core: c, Show: o.Show, Log: o.Log, Toggles: toggles,
 		Windows: &tray.Windows{Command: tray.SelfCommand(exe, os.Stderr)}})
 }
 

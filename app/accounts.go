@@ -44,7 +44,7 @@ func newAccountsView(c client.API, win fyne.Window, background func(func())) *ac
 // AccountDetail is an account's second line: session and limit countdowns,
 // requests and their share of all accounts' requests (0…1).
 func AccountDetail(v view.Account, share float64, now time.Time) string {
-	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", tray.AccountLine(v, now), v.Priority, v.TotalRequests, share*100)
+	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", v.Name+": "+tray.StateText(v, now), v.Priority, v.TotalRequests, share*100)
 	if v.SessionExpiresAt != nil {
 		s += " · session " + view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
 	}

@@ -7,6 +7,8 @@ import _ "embed"
 var (
 	//go:embed tray-ok.png
 	TrayOK []byte
+	//go:embed tray-warn.png
+	TrayWarn []byte // the active account has used 80 % of a quota window
 	//go:embed tray-limited.png
 	TrayLimited []byte
 	//go:embed tray-down.png

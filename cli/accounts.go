@@ -67,7 +67,7 @@ func printAccounts(w io.Writer, list []view.Account, now time.Time) {
 	fmt.Fprintln(tw, "NAME\tKIND\tPRIORITY\tSTATUS\tSESSION\tREQUESTS\tQUOTA")
 	for _, a := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", a.Name, a.Kind, a.Priority, statusText(a, now), sessionText(a, now),
-			a.TotalRequests, quotaText(a.Limits, now, time.Local))
+			a.TotalRequests, view.QuotaLine(a.Limits, now, time.Local))
 	}
 	tw.Flush()
 }

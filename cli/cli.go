@@ -38,6 +38,16 @@ type TrayOptions struct {
 	// Show names windows to open at start (CLAUDEFLARE_SHOW).
 	Show []string
 	Log  *slog.Logger
+	// Toggles are the desktop settings the menu shows as check items.
+	Toggles []TrayToggle
+}
+
+// TrayToggle is an on/off setting the tray menu shows as a check item. Its
+// state lives in the desktop's own files, so On reads it anew each time.
+type TrayToggle struct {
+	Label string
+	On    func() (bool, error)
+	Set   func(on bool) error
 }
 
 // UIFunc runs the window process (`claudeflare ui`) on the running app's

@@ -11,9 +11,14 @@ import (
 // runTray starts the engine and hands it to the tray; one instance at a time.
 func runTray(env *Env) error {
 	log := newLogger(env)
+	home, err := env.home()
+	if err != nil {
+		return err
+	}
 	return env.runApp(context.Background(), nil, log,
 		"open it from its tray icon, or stop it before starting another", func(c *core.Core) error {
-			return env.Tray(c, TrayOptions{Show: showAtStart(env), Log: log})
+			return env.Tray(c, TrayOptions{Show: showAtStart(env), Log: log,
+				Toggles: trayToggles(env, home, c.Addr, log)})
 		})
 }
 

@@ -28,7 +28,7 @@ func TestItems(t *testing.T) {
 	}
 	want := []string{
 		"(Proxy on http://127.0.0.1:8080)", "(Active: work, 2h00m left in session)", "---",
-		"(work: active)", "(home: paused)", "---",
+		"(work — active · session 2h00m left)", "(home — paused)", "---",
 		"Add account…", "Accounts…", "Usage…", "Settings…",
 		"Copy the shell line: export ANTHROPIC…URL=http://127.0.0.1:8080", "---", "Quit",
 	}
@@ -52,7 +52,7 @@ func TestDiff(t *testing.T) {
 		want     Change
 	}{
 		{"nothing changed", menu(active(time.Hour)), menu(active(time.Hour)), Change{}},
-		{"a countdown is one label", menu(active(time.Hour)), menu(active(time.Hour - time.Minute)), Change{Relabel: []int{1}}},
+		{"a countdown is the labels that show it", menu(active(time.Hour)), menu(active(time.Hour - time.Minute)), Change{Relabel: []int{1, 3}}},
 		{"a state is one label", menu(active(time.Hour), acct("home", account.StatusAvailable)),
 			menu(active(time.Hour), acct("home", account.StatusPaused)), Change{Relabel: []int{4}}},
 		{"an account added rebuilds", menu(active(time.Hour)), menu(active(time.Hour), acct("home", account.StatusAvailable)), Change{Rebuild: true}},
@@ -63,5 +63,37 @@ func TestDiff(t *testing.T) {
 		if got := Diff(tt.old, tt.cur); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestCheckItems: the toggles are check items before Quit; a toggle's
+// state changing is a recheck of that item alone, its label unchanged.
+func TestCheckItems(t *testing.T) {
+	t.Parallel()
+	menu := func(claude, login bool) []Item {
+		m := BuildMenu("127.0.0.1:8080", nil, now)
+		m.Toggles = []ToggleState{{"Use with Claude Code", claude}, {"Start at login", login}}
+		return m.Items()
+	}
+	items := menu(true, false)
+	n := len(items)
+	if q := items[n-1]; q.Action != ActionQuit || !items[n-2].Separator {
+		t.Fatalf("the menu ends %+v, %+v: want a separator, then Quit", items[n-2], q)
+	}
+	claude, login := items[n-4], items[n-3]
+	if !claude.Check || !claude.Checked || claude.Label != "Use with Claude Code" || claude.Action != ToggleAction(0) {
+		t.Errorf("first check item %+v", claude)
+	}
+	if !login.Check || login.Checked || login.Action != ToggleAction(1) {
+		t.Errorf("second check item %+v", login)
+	}
+	if i, ok := ToggleIndex(login.Action); !ok || i != 1 {
+		t.Errorf("ToggleIndex(%q) = %d, %v", login.Action, i, ok)
+	}
+	if _, ok := ToggleIndex(ActionUsage); ok {
+		t.Error("Usage… is no toggle")
+	}
+	if c := Diff(menu(true, false), menu(true, true)); c.Rebuild || len(c.Relabel) != 0 || !reflect.DeepEqual(c.Recheck, []int{n - 3}) {
+		t.Errorf("turning Start at login on: %+v, want one recheck", c)
 	}
 }

@@ -31,11 +31,13 @@ type Menu interface {
 // marks the menu as changed, and with nothing counting down it sleeps
 // until an event comes.
 type loop struct {
-	core   Core
-	menu   Menu
-	notify func(Notice) // must not block: the real one hands off to a goroutine
-	log    *slog.Logger
-	now    func() time.Time
+	core    Core
+	menu    Menu
+	notify  func(Notice) // must not block: the real one hands off to a goroutine
+	log     *slog.Logger
+	now     func() time.Time
+	toggles []Toggle
+	poke    chan struct{} // a toggle was clicked: redraw now
 
 	notifier Notifier
 	shown    []Item
@@ -43,8 +45,18 @@ type loop struct {
 	refresh  time.Time // when the menu shown goes stale by the clock; zero: never
 }
 
-func newLoop(c Core, m Menu, notify func(Notice), log *slog.Logger) *loop {
-	return &loop{core: c, menu: m, notify: notify, log: log, now: time.Now, health: -1}
+func newLoop(c Core, m Menu, notify func(Notice), log *slog.Logger, toggles ...Toggle) *loop {
+	return &loop{core: c, menu: m, notify: notify, log: log, now: time.Now, health: -1,
+		toggles: toggles, poke: make(chan struct{}, 1)}
+}
+
+// redraw asks the loop to rebuild the menu at once (a check item was
+// clicked: its mark should follow the click).
+func (l *loop) redraw() {
+	select {
+	case l.poke <- struct{}{}:
+	default:
+	}
 }
 
 // run draws the menu at once, then follows the core's events until ctx ends.
@@ -79,6 +91,9 @@ func (l *loop) run(ctx context.Context) {
 		case <-timer.C:
 			l.rebuild(ctx)
 			last, changed = l.now(), false
+		case <-l.poke:
+			l.rebuild(ctx)
+			last, changed = l.now(), false
 		}
 	}
 }
@@ -101,8 +116,10 @@ func (l *loop) rebuild(ctx context.Context) {
 		l.health = h
 		l.menu.SetIcon(h)
 	}
-	items := BuildMenu(l.core.Addr(), views, now).Items()
-	if c := Diff(l.shown, items); c.Rebuild || len(c.Relabel) > 0 {
+	m := BuildMenu(l.core.Addr(), views, now)
+	m.Toggles = states(l.toggles)
+	items := m.Items()
+	if c := Diff(l.shown, items); c.Rebuild || len(c.Relabel) > 0 || len(c.Recheck) > 0 {
 		l.menu.Show(items, c)
 	}
 	l.shown = items

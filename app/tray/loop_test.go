@@ -127,7 +127,8 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 			t.Errorf("the added account did not rebuild the menu: %+v", m)
 		}
 
-		// Quiet: the countdown moves by a minute within 30 s, one label.
+		// Quiet: the countdown moves by a minute within 30 s: its labels
+		// (the active line and the account's) only.
 		before := len(rec.menus())
 		time.Sleep(61 * time.Second)
 		synctest.Wait()
@@ -135,7 +136,7 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 		if len(m)-before < 1 || len(m)-before > 2 {
 			t.Fatalf("%d draws in a quiet minute", len(m)-before)
 		}
-		if last := m[len(m)-1]; last.change.Rebuild || len(last.change.Relabel) != 1 {
+		if last := m[len(m)-1]; last.change.Rebuild || len(last.change.Relabel) != 2 {
 			t.Errorf("quiet redraw: %+v", last)
 		}
 
@@ -176,5 +177,35 @@ func TestLoopCoalescesAndRefreshes(t *testing.T) {
 		}
 		cancel()
 		<-done
+	})
+}
+
+// TestToggleClickRedrawsItsMark: clicking a check item flips its setting and
+// the menu follows at once with a recheck of that item; a setting changed
+// elsewhere (the command line) shows at the next rebuild.
+func TestToggleClickRedrawsItsMark(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		core := &fakeCore{bus: events.NewBus()}
+		rec := &recorder{}
+		var mu sync.Mutex
+		on := false
+		tg := Toggle{Label: "Start at login",
+			On:  func() (bool, error) { mu.Lock(); defer mu.Unlock(); return on, nil },
+			Set: func(v bool) error { mu.Lock(); on = v; mu.Unlock(); return nil }}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		l := newLoop(core, rec, func(Notice) {}, slog.New(slog.DiscardHandler), tg)
+		tr := &tray{Options: Options{Toggles: []Toggle{tg}, Log: slog.New(slog.DiscardHandler)}, loop: l}
+		go l.run(ctx)
+		synctest.Wait()
+		tr.click(ToggleAction(0))
+		synctest.Wait()
+		m := rec.menus()
+		if last := m[len(m)-1]; len(m) < 2 || last.change.Rebuild || len(last.change.Recheck) != 1 {
+			t.Fatalf("after the click: %+v, want one recheck at once", m)
+		}
+		if v, _ := tg.On(); !v {
+			t.Error("the click did not turn the setting on")
+		}
 	})
 }

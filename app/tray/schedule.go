@@ -52,6 +52,9 @@ func NextRefresh(accounts []view.Account, now time.Time) time.Time {
 		soonest(deref(a.SessionExpiresAt))
 		soonest(deref(a.RateLimitedUntil))
 		soonest(deref(a.CooldownUntil))
+		for _, w := range a.Limits { // a window resetting reads 0 % from then on
+			soonest(deref(w.ResetsAt))
+		}
 	}
 	return next
 }

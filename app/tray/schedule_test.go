@@ -52,6 +52,9 @@ func TestNextRefresh(t *testing.T) {
 		{"a rate limit shows its end, and ends then", []view.Account{acct("a", account.StatusRateLimited, func(v *view.Account) {
 			v.RateLimitedUntil = at(now.Add(2 * time.Hour))
 		})}, now.Add(2 * time.Hour)},
+		{"a quota window resetting reads 0 % from then on", []view.Account{acct("a", account.StatusAvailable, func(v *view.Account) {
+			v.Limits = map[string]view.Limit{"five_hour": {Utilization: 0.9, ResetsAt: at(now.Add(40 * time.Minute))}}
+		})}, now.Add(40 * time.Minute)},
 		{"what has passed is no reason", []view.Account{acct("a", account.StatusAvailable, func(v *view.Account) {
 			v.RateLimitedUntil, v.SessionExpiresAt = at(now.Add(-time.Hour)), at(now.Add(-time.Minute))
 		})}, time.Time{}},

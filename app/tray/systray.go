@@ -23,6 +23,9 @@ func (m *sysMenu) Show(items []Item, c Change) {
 		for _, i := range c.Relabel {
 			m.items[i].SetTitle(items[i].Label)
 		}
+		for _, i := range c.Recheck {
+			setChecked(m.items[i], items[i].Checked)
+		}
 		return
 	}
 	systray.ResetMenu()
@@ -33,7 +36,12 @@ func (m *sysMenu) Show(items []Item, c Change) {
 			m.items = append(m.items, nil)
 			continue
 		}
-		mi := systray.AddMenuItem(it.Label, "")
+		var mi *systray.MenuItem
+		if it.Check {
+			mi = systray.AddMenuItemCheckbox(it.Label, "", it.Checked)
+		} else {
+			mi = systray.AddMenuItem(it.Label, "")
+		}
 		if it.Action == ActionNone {
 			mi.Disable()
 		} else {
@@ -49,6 +57,14 @@ func (m *sysMenu) Show(items []Item, c Change) {
 func (m *sysMenu) follow(mi *systray.MenuItem, a Action) {
 	for range mi.ClickedCh {
 		m.onClick(a)
+	}
+}
+
+func setChecked(mi *systray.MenuItem, on bool) {
+	if on {
+		mi.Check()
+	} else {
+		mi.Uncheck()
 	}
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	// and smoke tests).
 	Show []string
 	Log  *slog.Logger
+	// Toggles are the menu's check items ("Use with Claude Code", "Start
+	// at login").
+	Toggles []Toggle
 }
 
 // Run shows the tray icon and menu for the core until Quit is clicked or
@@ -75,14 +78,18 @@ func Run(o Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	loop := func(m Menu) {
+		l := newLoop(t.Core, m, t.notes.send, t.Log, t.Toggles...)
+		t.mu.Lock()
+		t.loop = l
+		t.mu.Unlock()
 		wg.Add(1)
-		go func() { defer wg.Done(); newLoop(t.Core, m, t.notes.send, t.Log).run(ctx) }()
+		go func() { defer wg.Done(); l.run(ctx) }()
 	}
 	if bus {
 		systray.SetTitle("Claudeflare")
 		systray.SetTooltip("Claudeflare")
 		menu := &sysMenu{onClick: t.click, icons: map[Health][]byte{
-			HealthOK: assets.TrayOK, HealthLimited: assets.TrayLimited, HealthDown: assets.TrayDown,
+			HealthOK: assets.TrayOK, HealthWarn: assets.TrayWarn, HealthLimited: assets.TrayLimited, HealthDown: assets.TrayDown,
 		}}
 		runSystray(func() { loop(menu) }, t.quit)
 	} else {
@@ -101,6 +108,8 @@ type tray struct {
 	notes    *notifications
 	quit     chan struct{}
 	quitOnce sync.Once
+	mu       sync.Mutex
+	loop     *loop // set once the menu's loop runs
 }
 
 func (t *tray) stop() { t.quitOnce.Do(func() { close(t.quit) }) }
@@ -126,6 +135,29 @@ func (t *tray) click(a Action) {
 		}
 	case ActionQuit:
 		t.stop()
+	default:
+		if i, ok := ToggleIndex(a); ok && i < len(t.Toggles) {
+			t.toggle(t.Toggles[i])
+		}
+	}
+}
+
+// toggle flips a check item's setting and redraws the menu, so that its
+// mark follows; a failure is told, and the mark stays as the setting is.
+func (t *tray) toggle(tg Toggle) {
+	on, err := tg.On()
+	if err == nil {
+		err = tg.Set(!on)
+	}
+	if err != nil {
+		t.Log.Error("changing "+tg.Label, "err", err)
+		t.notes.send(Notice{Kind: "toggle", Title: "Claudeflare could not change “" + tg.Label + "”", Body: err.Error()})
+	}
+	t.mu.Lock()
+	l := t.loop
+	t.mu.Unlock()
+	if l != nil {
+		l.redraw()
 	}
 }
 

@@ -1,14 +1,13 @@
-package cli
+package view
 
 import (
 	"testing"
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/view"
 )
 
-func TestQuotaText(t *testing.T) {
+func TestQuotaLine(t *testing.T) {
 	t.Parallel()
 	loc := time.FixedZone("test", 3600)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // a Tuesday, 13:00 in loc
@@ -32,7 +31,7 @@ func TestQuotaText(t *testing.T) {
 		}, "5h 0%"},
 	}
 	for _, tt := range tests {
-		if got := quotaText(view.Limits(tt.q, now), now, loc); got != tt.want {
+		if got := QuotaLine(Limits(tt.q, now), now, loc); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}

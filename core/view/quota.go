@@ -1,4 +1,4 @@
-package cli
+package view
 
 import (
 	"fmt"
@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/view"
 )
 
-// quotaText is an account's quota windows on one line, the five-hour and
+// QuotaLine is an account's quota windows on one line, the five-hour and
 // weekly ones first, e.g. "5h 83% (resets 14:20) · 7d 41% (resets Fri 09:00)";
 // "-" when no answer has reported any (API-key accounts). A window past its
-// reset reads 0 % until the next answer says more (view.Limits).
-func quotaText(cur map[string]view.Limit, now time.Time, loc *time.Location) string {
+// reset reads 0 % until the next answer says more (Limits). The command
+// line and the tray both show it.
+func QuotaLine(cur map[string]Limit, now time.Time, loc *time.Location) string {
 	if len(cur) == 0 {
 		return "-"
 	}
@@ -32,7 +32,7 @@ func quotaText(cur map[string]view.Limit, now time.Time, loc *time.Location) str
 	parts := make([]string, 0, len(names))
 	for _, name := range names {
 		w := cur[name]
-		part := fmt.Sprintf("%s %d%%", shortWindow(name), int(math.Round(w.Utilization*100)))
+		part := fmt.Sprintf("%s %d%%", WindowLabel(name), int(math.Round(w.Utilization*100)))
 		if w.ResetsAt != nil && w.ResetsAt.After(now) {
 			part += " (resets " + resetText(*w.ResetsAt, now, loc) + ")"
 		}
@@ -51,8 +51,8 @@ func windowRank(name string) int {
 	return 2
 }
 
-// shortWindow is the window's name as Anthropic's headers spell it.
-func shortWindow(name string) string {
+// WindowLabel is a window's name as Anthropic's headers spell it: 5h, 7d, 7d_oi.
+func WindowLabel(name string) string {
 	switch name {
 	case account.WindowFiveHour:
 		return "5h"
