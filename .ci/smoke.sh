@@ -3,7 +3,7 @@
 # with an unlocked gnome-keyring (run this under .ci/with-keyring.sh), and a
 # StatusNotifierItem tray host. Driven as a desktop shell drives a tray, over
 # D-Bus (docs/DESIGN.md, "The tray and its windows"):
-#   .ci/with-keyring.sh .ci/smoke.sh .ci/out/claudeflare
+#   .ci/with-keyring.sh .ci/smoke.sh .ci/out/claudeflare .ci/out/fakeanthropic
 # The app must register its icon; its menu, read with com.canonical.dbusmenu
 # GetLayout, must list its items and follow an account added from the command
 # line through the real keychain; a click on an item (a dbusmenu Event, as the
@@ -11,8 +11,15 @@
 # second, a second click raise it in the same process, closing the last
 # window end that process; CLAUDEFLARE_SHOW must open windows at start; a
 # second instance must be refused; Quit must end the app and its windows.
+# A Claude account logged in through the browser at the fake Anthropic
+# (cmd/fakeanthropic, whose answers report quota as Anthropic's do) must show
+# its 5-hour and weekly use in its menu line after traffic, and the check
+# items "Use with Claude Code" and "Start at login" must write and take back
+# Claude Code's settings and the XDG autostart entry.
 set -euo pipefail
-bin=$(realpath "${1:?usage: smoke.sh PATH-TO-TRAY-BINARY}")
+usage="usage: smoke.sh PATH-TO-TRAY-BINARY PATH-TO-FAKEANTHROPIC"
+bin=$(realpath "${1:?$usage}")
+fake_bin=$(realpath "${2:?$usage}")
 here=$(realpath "$(dirname "$0")")
 out=$here/out
 mkdir -p "$out"
@@ -43,8 +50,25 @@ start_tray_host || fail "no tray host"
 dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" >"$work/notify.log" 2>&1 &
 pids+=($!)
 
+# The fake Anthropic: every login starts at 5h 62 %, 7d 18 %, each answer adding 1 %.
+mkfifo "$work/fake.out"
+"$fake_bin" -addr 127.0.0.1:0 -quota 0.62,0.18 -quota-step 0.01 >"$work/fake.out" 2>"$work/fake.log" &
+pids+=($!)
+read -r fake <"$work/fake.out" || fail "the fake Anthropic printed no URL: $(cat "$work/fake.log")"
+cat "$work/fake.out" >/dev/null &
+# The "browser" of logins: an xdg-open first on PATH (pkg/browser runs it)
+# that fetches the page with curl, following the redirect to the callback.
+mkdir -p "$work/bin" "$work/user"
+printf '#!/bin/sh\nexec curl -sSL --max-time 20 -o "%s" "$1"\n' "$work/page.html" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+
 port=$(free_port)
-export CLAUDEFLARE_HOME=$work/home PORT=$port LANG=en_US.UTF-8 CLAUDEFLARE_SHOW=settings
+# HOME and XDG_CONFIG_HOME of the user's desktop files (Claude Code's
+# settings, the autostart entry) are the test's, never the machine's.
+export CLAUDEFLARE_HOME=$work/home PORT=$port LANG=en_US.UTF-8 CLAUDEFLARE_SHOW=settings \
+	HOME=$work/user XDG_CONFIG_HOME=$work/user/.config PATH="$work/bin:$PATH" \
+	CLAUDEFLARE_UPSTREAM_URL=$fake CLAUDEFLARE_AUTHORIZE_URL=$fake/oauth/authorize \
+	CLAUDEFLARE_TOKEN_URL=$fake/v1/oauth/token CLAUDEFLARE_OAUTH_CALLBACK_PORT=$(free_port)
 "$bin" >"$work/app.log" 2>&1 &
 app=$!
 pids+=($app)
@@ -86,13 +110,14 @@ close_window "Claudeflare settings"
 wait_gone "$first" || fail "the window process $first is still running after its last window closed"
 ok "closing the last window ended the window process"
 
-# The menu as the shell reads it. menu_json prints [[id, label, enabled], …].
+# The menu as the shell reads it. menu_json prints [[id, label, enabled, mark], …]
+# (mark: null for a plain item, 0 or 1 for a check item).
 menu_json() {
 	LANG=C.UTF-8 gdbus call --session --dest "$item" --object-path /StatusNotifierMenu \
 		--method com.canonical.dbusmenu.GetLayout -- 0 -1 "@as []" | python3 "$here/menu.py"
 }
 # item_id LABEL: the id of the enabled item whose label starts with LABEL.
-item_id() { menu_json | python3 -c 'import json,sys; print(next(i for i,l,e in json.load(sys.stdin) if l.startswith(sys.argv[1]) and e))' "$1"; }
+item_id() { menu_json | python3 -c 'import json,sys; print(next(i for i,l,e,_ in json.load(sys.stdin) if l.startswith(sys.argv[1]) and e))' "$1"; }
 click() {
 	gdbus call --session --dest "$item" --object-path /StatusNotifierMenu \
 		--method com.canonical.dbusmenu.Event -- "$(item_id "$1")" clicked '<int32 0>' 0 >/dev/null
@@ -108,18 +133,60 @@ ok "menu read over D-Bus (GetLayout): $menu"
 printf 'sk-ant-api03-smoke' | "$bin" accounts add smoke --api-key-stdin >/dev/null || fail "accounts add (real keychain)"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" | grep -q '"accounts":1' && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/health" | grep -q '"available":1' || fail "the app did not load the account from the keychain"
-for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke: available"'* ]] && break; sleep 0.1; done
-[[ "$(menu_json)" == *'"smoke: available"'* ]] || fail "the menu did not show the new account: $(menu_json)"
+for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke — available"'* ]] && break; sleep 0.1; done
+[[ "$(menu_json)" == *'"smoke — available"'* ]] || fail "the menu did not show the new account: $(menu_json)"
 ok "account added through the real keychain, live in the app and its menu"
 
 # No account able to serve: the menu says so and a desktop notification tells it.
 "$bin" accounts pause smoke >/dev/null || fail "accounts pause"
-for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke: paused"'* ]] && break; sleep 0.1; done
-[[ "$(menu_json)" == *'"smoke: paused"'* ]] || fail "the menu did not show the pause: $(menu_json)"
+for _ in $(seq 30); do [[ "$(menu_json)" == *'"smoke — paused"'* ]] && break; sleep 0.1; done
+[[ "$(menu_json)" == *'"smoke — paused"'* ]] || fail "the menu did not show the pause: $(menu_json)"
 for _ in $(seq 30); do grep -q "No Claude account can serve" "$work/notify.log" && break; sleep 0.1; done
 grep -q "No Claude account can serve" "$work/notify.log" || fail "no notification that none can serve: $(cat "$work/notify.log")"
 ok "none can serve: the menu follows and a desktop notification went out (org.freedesktop.Notifications.Notify)"
+
+# A Claude account logged in through the browser, then traffic: its answers
+# report its quota, and its menu line says it (with smoke still paused, it
+# is the one that serves).
+"$bin" accounts add max >"$work/login.log" 2>&1 || fail "accounts add max (browser login): $(cat "$work/login.log")"
+grep -q "You may close this window" "$work/page.html" 2>/dev/null || fail "the login's browser page: $(cat "$work/page.html" 2>&1)"
+for _ in 1 2 3; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/messages" -H 'content-type: application/json' \
+		-H 'anthropic-version: 2023-06-01' -d '{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}')
+	[[ "$code" == 200 ]] || fail "a request through the proxy answered $code"
+done
+# Three answers: 5h 62+3 = 65 %, 7d 18+3 = 21 %, with their resets; the session's time left.
+quota_line='"max — active · 5h 65% \(resets [^)]+\) · 7d 21% \(resets [^)]+\) · session [0-9hm]+ left"'
+for _ in $(seq 30); do [[ "$(menu_json)" =~ $quota_line ]] && break; sleep 0.1; done
+[[ "$(menu_json)" =~ $quota_line ]] || fail "the menu does not show max's quota: $(menu_json)"
+ok "after traffic the account's line shows its quota: $(menu_json | python3 -c 'import json,sys; print(next(l for _,l,_,_ in json.load(sys.stdin) if l.startswith("max")))')"
 "$bin" accounts resume smoke >/dev/null || fail "accounts resume"
+
+# The check items: each writes its file, shows its mark, and takes it back.
+mark() { menu_json | python3 -c 'import json,sys; print(next(m for _,l,_,m in json.load(sys.stdin) if l == sys.argv[1]))' "$1"; }
+wait_mark() { for _ in $(seq 30); do [[ "$(mark "$1")" == "$2" ]] && return 0; sleep 0.1; done; return 1; }
+settings=$HOME/.claude/settings.json
+entry=$XDG_CONFIG_HOME/autostart/claudeflare.desktop
+[[ "$(mark "Use with Claude Code")" == 0 && "$(mark "Start at login")" == 0 ]] || fail "check items missing or on at start: $(menu_json)"
+click "Use with Claude Code"
+wait_mark "Use with Claude Code" 1 || fail "Use with Claude Code: no mark after the click: $(menu_json)"
+grep -q "\"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:$port\"" "$settings" || fail "Claude Code's settings after the click: $(cat "$settings" 2>&1)"
+status=$("$bin" claude-code status 2>&1) || fail "claude-code status: $status"
+[[ "$status" == *"set by \`claude-code enable\`"* ]] || fail "claude-code status does not see the tray's change: $status"
+click "Use with Claude Code"
+wait_mark "Use with Claude Code" 0 || fail "Use with Claude Code: still marked after the second click"
+[[ ! -e "$settings" ]] || fail "the second click left $settings: $(cat "$settings")"
+ok "Use with Claude Code wired Claude Code's settings to http://127.0.0.1:$port and took it back"
+click "Start at login"
+wait_mark "Start at login" 1 || fail "Start at login: no mark after the click"
+grep -q "^Exec=$bin$" "$entry" || fail "the autostart entry: $(cat "$entry" 2>&1)"
+"$bin" autostart off >/dev/null || fail "autostart off"
+[[ ! -e "$entry" ]] || fail "autostart off left $entry"
+# The desktop opens the menu ("opened" on its root, as a shell sends): the mark follows the terminal's change.
+gdbus call --session --dest "$item" --object-path /StatusNotifierMenu \
+	--method com.canonical.dbusmenu.Event -- 0 opened '<int32 0>' 0 >/dev/null
+wait_mark "Start at login" 0 || fail "Start at login still marked after \`autostart off\` and the menu opening"
+ok "Start at login wrote $entry (Exec=$bin); after \`autostart off\` the opened menu shows it off"
 
 # A click opens the window in a new window process, within about a second.
 start=$(date +%s%N)

@@ -49,7 +49,8 @@ echo "== idle: what an idle serve costs (reported, not asserted: the goal is ≤
 scripts/idle.sh "$out/claudeflare-nogui" serve
 
 echo "== smoke: the real tray app on Xvfb with a tray host and the real keychain"
-.ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare"
+go build -o "$out/fakeanthropic" ./internal/fakeanthropic/cmd/fakeanthropic
+.ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare" "$out/fakeanthropic"
 
 echo "== idle cost of the tray with no window open, beside serve (a report, not a test)"
 .ci/with-keyring.sh .ci/idle-tray.sh "$out/claudeflare" 20

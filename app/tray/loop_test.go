@@ -3,6 +3,7 @@ package tray
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -48,6 +49,7 @@ type drawn struct {
 	icon    Health // -1: a menu draw
 	change  Change
 	entries int
+	items   []Item
 }
 
 type recorder struct {
@@ -62,7 +64,7 @@ func (r *recorder) SetIcon(h Health) {
 }
 func (r *recorder) Show(items []Item, c Change) {
 	r.mu.Lock()
-	r.draws = append(r.draws, drawn{at: time.Now(), icon: -1, change: c, entries: len(items)})
+	r.draws = append(r.draws, drawn{at: time.Now(), icon: -1, change: c, entries: len(items), items: slices.Clone(items)})
 	r.mu.Unlock()
 }
 func (r *recorder) menus() (out []drawn) {
@@ -206,6 +208,44 @@ func TestToggleClickRedrawsItsMark(t *testing.T) {
 		}
 		if v, _ := tg.On(); !v {
 			t.Error("the click did not turn the setting on")
+		}
+	})
+}
+
+// TestOpeningTheMenuRereadsTheToggles: a setting changed from a terminal
+// (autostart off) shows when the desktop next opens the menu, and a quiet
+// menu left shut is not redrawn.
+func TestOpeningTheMenuRereadsTheToggles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		core := &fakeCore{bus: events.NewBus()}
+		rec := &recorder{}
+		var mu sync.Mutex
+		on := true
+		tg := Toggle{Label: "Start at login",
+			On:  func() (bool, error) { mu.Lock(); defer mu.Unlock(); return on, nil },
+			Set: func(v bool) error { return nil }}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		l := newLoop(core, rec, func(Notice) {}, slog.New(slog.DiscardHandler), tg)
+		tr := &tray{Options: Options{Toggles: []Toggle{tg}, Log: slog.New(slog.DiscardHandler)}, loop: l}
+		opened := make(chan struct{})
+		go l.run(ctx)
+		go tr.redrawOnOpen(ctx, opened)
+		synctest.Wait()
+		mu.Lock()
+		on = false // `claudeflare autostart off` in a terminal
+		mu.Unlock()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		before := len(rec.menus())
+		if before != 1 {
+			t.Fatalf("%d draws before the menu opened, want the first only", before)
+		}
+		opened <- struct{}{}
+		synctest.Wait()
+		m := rec.menus()
+		if len(m) != 2 || len(m[1].change.Recheck) != 1 || m[1].items[m[1].change.Recheck[0]].Checked {
+			t.Fatalf("after opening: %+v, want the mark taken off", m)
 		}
 	})
 }

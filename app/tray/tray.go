@@ -91,7 +91,11 @@ func Run(o Options) error {
 		menu := &sysMenu{onClick: t.click, icons: map[Health][]byte{
 			HealthOK: assets.TrayOK, HealthWarn: assets.TrayWarn, HealthLimited: assets.TrayLimited, HealthDown: assets.TrayDown,
 		}}
-		runSystray(func() { loop(menu) }, t.quit)
+		runSystray(func() {
+			loop(menu)
+			wg.Add(1)
+			go func() { defer wg.Done(); t.redrawOnOpen(ctx, systray.TrayOpenedCh) }()
+		}, t.quit)
 	} else {
 		loop(noMenu{})
 		<-t.quit
@@ -110,6 +114,27 @@ type tray struct {
 	quitOnce sync.Once
 	mu       sync.Mutex
 	loop     *loop // set once the menu's loop runs
+}
+
+// redrawOnOpen redraws the menu each time the desktop opens it (dbusmenu's
+// "opened" event; the menu's will-open on macOS): the check items' settings
+// live in files a terminal can change too (claude-code disable, autostart
+// off), and watching those files would wake the tray while nobody looks.
+// The desktop shows the new marks as the redraw's LayoutUpdated arrives.
+func (t *tray) redrawOnOpen(ctx context.Context, opened <-chan struct{}) {
+	for {
+		select {
+		case <-opened:
+			t.mu.Lock()
+			l := t.loop
+			t.mu.Unlock()
+			if l != nil {
+				l.redraw()
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (t *tray) stop() { t.quitOnce.Do(func() { close(t.quit) }) }

@@ -63,6 +63,10 @@ func (s *Server) quotaLocked(credential string, now time.Time) *Quota {
 		return nil
 	}
 	q := s.quotas[at.grant]
+	if q == nil && s.opts.LoginQuota != nil {
+		qq := *s.opts.LoginQuota
+		q, s.quotas[at.grant] = &qq, &qq
+	}
 	if q == nil {
 		return nil
 	}

@@ -266,3 +266,29 @@ func TestNoCompressionOption(t *testing.T) {
 		t.Errorf("compressed with NoCompression: %v", resp.Header)
 	}
 }
+
+// TestLoginQuota: with Options.LoginQuota every login starts with that
+// quota and is charged on its own; SetQuota still sets one login's.
+func TestLoginQuota(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{LoginQuota: &Quota{FiveHour: 0.5, SevenDay: 0.2, PerRequest: 0.1}})
+	first, _ := s.IssueTokens()
+	second, _ := s.IssueTokens()
+	util := func(tok string) string {
+		resp, _ := do(t, t.Context(), "POST", s.URL+"/v1/messages", oauthAuth(tok), msgBody)
+		return resp.Header.Get("anthropic-ratelimit-unified-5h-utilization")
+	}
+	if got := util(first); got != "0.6" {
+		t.Errorf("first login's first answer: 5h %q, want 0.6", got)
+	}
+	if got := util(first); got != "0.7" {
+		t.Errorf("first login's second answer: 5h %q, want 0.7", got)
+	}
+	if got := util(second); got != "0.6" {
+		t.Errorf("second login: 5h %q, want 0.6 (its own quota)", got)
+	}
+	s.SetQuota(second, Quota{FiveHour: 0.05})
+	if got := util(second); got != "0.05" {
+		t.Errorf("after SetQuota: 5h %q, want 0.05", got)
+	}
+}

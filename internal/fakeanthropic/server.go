@@ -46,6 +46,10 @@ type Options struct {
 	// it: compressing is the fake's cost, not the proxy's, and the direct path it compares
 	// with asks for none.
 	NoCompression bool
+	// LoginQuota, when set, is the quota every login starts with (SetQuota still sets one
+	// login's): the fake on its own (cmd/fakeanthropic -quota) then reports quota on
+	// logins made through it, as Anthropic does on every subscription answer.
+	LoginQuota *Quota
 }
 
 func (o Options) withDefaults() Options {

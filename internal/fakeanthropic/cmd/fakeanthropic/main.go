@@ -11,8 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,6 +58,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ttl := fs.Duration("token-ttl", fakeanthropic.DefaultAccessTokenTTL, "life of issued access tokens")
 	refreshTokens := fs.Int("refresh-tokens", 0, "print this many valid refresh tokens at start")
 	keep := fs.Int("keep-requests", 1000, "requests kept in memory (0: all)")
+	var quota *fakeanthropic.Quota
+	fs.Func("quota", "every login's quota to start with: `5H,7D` utilization (0…1), e.g. 0.62,0.18", func(v string) error {
+		q, err := parseQuota(v)
+		quota = q
+		return err
+	})
+	step := fs.Float64("quota-step", 0, "utilization each answered request adds to both windows (with -quota)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -71,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		EventDelay:     *eventDelay,
 		StreamChunks:   *chunks,
 		MaxRecorded:    *keep,
+		LoginQuota:     withStep(quota, *step),
 	})
 	if err != nil {
 		return err
@@ -89,4 +100,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// parseQuota reads -quota's "5H,7D".
+func parseQuota(v string) (*fakeanthropic.Quota, error) {
+	five, seven, ok := strings.Cut(v, ",")
+	if !ok {
+		return nil, fmt.Errorf("%q is not 5H,7D (e.g. 0.62,0.18)", v)
+	}
+	var q fakeanthropic.Quota
+	for _, f := range []struct {
+		text string
+		to   *float64
+	}{{five, &q.FiveHour}, {seven, &q.SevenDay}} {
+		u, err := strconv.ParseFloat(strings.TrimSpace(f.text), 64)
+		if err != nil || u < 0 || u > 1 || math.IsNaN(u) {
+			return nil, fmt.Errorf("%q is not 5H,7D with each from 0 to 1", v)
+		}
+		*f.to = u
+	}
+	return &q, nil
+}
+
+func withStep(q *fakeanthropic.Quota, step float64) *fakeanthropic.Quota {
+	if q != nil {
+		q.PerRequest = step
+	}
+	return q
 }
