@@ -10,7 +10,7 @@ import (
 
 // trayToggles are the menu's check items, the same changes as
 // `claudeflare claude-code enable|disable` and `claudeflare autostart
-// on|off` (docs/DESIGN.md, "Wiring Claude Code"), so a change made on
+// on|off` (docs/DESIGN.md, "The tray and its windows", "Claude Code"), so a change made on
 // either side shows on the other. addr is read at each click: the port can
 // change while the tray runs.
 func trayToggles(env *Env, home string, addr func() string, log *slog.Logger) []TrayToggle {
