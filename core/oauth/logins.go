@@ -92,6 +92,9 @@ func (s *Logins) Cancel(id string) error {
 		return err
 	}
 	l.Cancel()
+	// The login ends on its own goroutine; waiting for it means a status
+	// read after the cancel says failed, never still pending.
+	<-l.Done()
 	return nil
 }
 

@@ -51,6 +51,10 @@ func TestLogins(t *testing.T) {
 	if err := s.Cancel(id2); err != nil {
 		t.Fatal(err)
 	}
+	// Cancel returns once the login has ended: its status says so at once.
+	if st, _, err := l2.Status(); st != oauth.StateFailed || !errors.Is(err, oauth.ErrCancelled) {
+		t.Errorf("status right after Cancel: %s, %v", st, err)
+	}
 	if _, err := wait(t, l2); !errors.Is(err, oauth.ErrCancelled) {
 		t.Errorf("cancelled login: %v", err)
 	}
