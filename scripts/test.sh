@@ -53,7 +53,7 @@ go build -o "$out/fakeanthropic" ./internal/fakeanthropic/cmd/fakeanthropic
 .ci/with-keyring.sh .ci/smoke.sh "$out/claudeflare" "$out/fakeanthropic"
 
 echo "== idle cost of the tray with no window open, beside serve (a report, not a test)"
-.ci/with-keyring.sh .ci/idle-tray.sh "$out/claudeflare" 20
+.ci/with-keyring.sh .ci/idle-tray.sh "$out/claudeflare" 20s
 
 echo "== fuzz (briefly)"
 # A count of inputs per target, never a duration: Go 1.26's fuzzing
