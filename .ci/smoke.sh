@@ -10,7 +10,9 @@
 # shell sends) must open that window in a window process within about a
 # second, a second click raise it in the same process, closing the last
 # window end that process; CLAUDEFLARE_SHOW must open windows at start; a
-# second instance must be refused; Quit must end the app and its windows.
+# second instance must be refused; Quit must end the app and its windows;
+# an app started before the tray host (at login, before the panel) must wait
+# for it and land in the tray.
 # A Claude account logged in through the browser at the fake Anthropic
 # (cmd/fakeanthropic, whose answers report quota as Anthropic's do) must show
 # its 5-hour and weekly use in its menu line after traffic, and the check
@@ -254,4 +256,31 @@ grep -q "no system tray found" "$work/app.log" || fail "no tray: the app did not
 close_window "Claudeflare accounts"
 wait_gone "$app" || fail "no tray: closing the accounts window did not quit"
 ok "without a tray the accounts window opened, and closing it quit the app"
+
+# Started at login before the desktop's panel: the app waits for a tray host
+# and lands in the tray, with no window (systray registers with the watcher
+# when it appears).
+kill "$tray_host"
+wait_gone "$tray_host" || fail "the tray host did not stop"
+"$bin" >"$work/app.log" 2>&1 &
+app=$!
+pids+=($app)
+sleep 2
+start_tray_host || fail "the tray host did not start again"
+registered=""
+for _ in $(seq 50); do
+	registered=$(gdbus call --session --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+		--method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems || true)
+	[[ "$registered" == *"'"* ]] && break
+	sleep 0.2
+done
+[[ "$registered" == *"'"* ]] || fail "started before the tray host: the icon never registered: $registered"
+sleep 8
+! grep -q "no system tray found" "$work/app.log" || fail "started before the tray host: the app gave up on the tray"
+[[ -z "$(xdotool search --onlyvisible --name 'Claudeflare accounts' 2>/dev/null)" ]] || fail "started before the tray host: a window opened"
+item=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+	--method org.freedesktop.DBus.GetNameOwner "org.kde.StatusNotifierItem-$app-1" | sed "s/[(',)]//g")
+click "Quit"
+wait_gone "$app" || fail "Quit did not end the app started before the tray host"
+ok "started 2 s before the tray host, the app waited for it and sits in the tray with no window"
 echo "smoke: $passed passed, 0 failed"

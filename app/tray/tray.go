@@ -39,7 +39,8 @@ type Options struct {
 // Run shows the tray icon and menu for the core until Quit is clicked or
 // SIGINT or SIGTERM arrives, then closes the window process. With no tray
 // to live in (no session bus, or no StatusNotifierItem host on it), the
-// accounts window opens instead, and closing it quits, as an app with one
+// accounts window opens instead (after 8 s for a host to appear: at login
+// the app may start before the panel), and closing it quits, as an app with one
 // window does.
 func Run(o Options) error {
 	t := &tray{Options: o, quit: make(chan struct{})}
@@ -60,7 +61,7 @@ func Run(o Options) error {
 
 	bus := sessionBus()
 	show := t.Show
-	if !bus || !trayHost() {
+	if !bus || !awaitHost(trayHost, hostWait) {
 		fmt.Fprintf(os.Stderr, "claudeflare: no system tray found; proxy on http://%s. "+
 			"Its accounts window is open (closing it quits); `claudeflare accounts` and `claudeflare stats` work from a terminal.\n",
 			t.Core.Addr())
