@@ -13,7 +13,7 @@ start_display() {
 }
 
 # start_tray_host: gtk-sni-tray-standalone as StatusNotifierWatcher and host.
-# It must be up before the app, or the icon never appears.
+# Start it before the app: an app that finds none waits 8 s for one (smoke.sh tests that).
 start_tray_host() {
 	LANG=C.UTF-8 LC_ALL=C.UTF-8 gtk-sni-tray-standalone --watcher --top --end --size 32 >"$work/tray.log" 2>&1 &
 	pids+=($!)
