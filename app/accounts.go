@@ -58,11 +58,12 @@ func AccountDetail(v view.Account, share float64, now time.Time) string {
 	return s + fmt.Sprintf(" · %d requests (%.0f%%)", v.TotalRequests, share*100)
 }
 
-// accountCard is an account's block: its name once, its state, a bar for
-// each quota window (docs/DESIGN.md, "Quota windows").
-func accountCard(a view.Account, share float64, now time.Time, loc *time.Location) fyne.CanvasObject {
-	box := container.NewVBox(widget.NewLabelWithStyle(a.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(AccountDetail(a, share, now)))
+// accountCard is an account's block: its name once with its actions on
+// that line, its state, a bar for each quota window (docs/DESIGN.md,
+// "Quota windows") across the whole width.
+func accountCard(a view.Account, actions fyne.CanvasObject, share float64, now time.Time, loc *time.Location) fyne.CanvasObject {
+	title := widget.NewLabelWithStyle(a.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	box := container.NewVBox(container.NewBorder(nil, nil, nil, actions, title), widget.NewLabel(AccountDetail(a, share, now)))
 	bars := QuotaBars(a.Limits, now, loc)
 	for _, b := range bars {
 		box.Add(newQuotaRow(b))
@@ -134,8 +135,7 @@ func (v *accountsView) refresh() {
 		if account.Kind(a.Kind) == account.KindOAuth || account.Status(a.Status) == account.StatusNeedsLogin {
 			actions.Add(widget.NewButton("Log in again", func() { v.login(view.LoginRequest{Name: name, Relogin: true}) }))
 		}
-		v.list.Add(container.NewBorder(nil, nil, nil, container.NewVBox(actions),
-			accountCard(a, shareOf(a.TotalRequests, all), now, v.loc)))
+		v.list.Add(accountCard(a, actions, shareOf(a.TotalRequests, all), now, v.loc))
 		v.list.Add(widget.NewSeparator())
 	}
 }

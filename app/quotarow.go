@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 )
 
 // levelColors fill a quota bar by how close it is to its limit.
@@ -21,7 +22,7 @@ const (
 	quotaLabelW = 64
 	quotaBarW   = 220
 	quotaBarH   = 10
-	quotaRowH   = 20
+	quotaRowH   = 24
 )
 
 // quotaRow draws one QuotaBar: "5h  [██████░░░]  83% · resets in 2h05m".
@@ -35,6 +36,8 @@ func newQuotaRow(b QuotaBar) fyne.CanvasObject {
 	r := &quotaRow{bar: b, label: caption(b.Label, fyne.TextAlignTrailing), text: caption(b.Text, fyne.TextAlignLeading),
 		track: canvas.NewRectangle(color.NRGBA{0x80, 0x80, 0x80, 0x40}), fill: canvas.NewRectangle(levelColors[b.Level])}
 	r.label.TextStyle.Bold = true
+	// The figures are what the row is read for: at the text's size, not a caption's.
+	r.label.TextSize, r.text.TextSize = theme.Size(theme.SizeNameText), theme.Size(theme.SizeNameText)
 	objs := []fyne.CanvasObject{r.label, r.track, r.fill, r.text}
 	if b.Level == LevelSpent {
 		// Past the limit: a bright end cap marks the bar as overfull.
