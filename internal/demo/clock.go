@@ -26,7 +26,7 @@ func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.L
 func (c *Clock) AdvanceTo(t time.Time) {
 	for {
 		old := c.offset.Load()
-		next := min(0, int64(t.Sub(time.Now())))
+		next := min(0, int64(time.Until(t)))
 		if next <= old || c.offset.CompareAndSwap(old, next) {
 			return
 		}
