@@ -29,10 +29,13 @@ type accountsView struct {
 	list       *fyne.Container
 	status     *widget.Label
 	root       fyne.CanvasObject
+	now        func() time.Time // the clock of the countdowns; loc their time zone
+	loc        *time.Location
 }
 
 func newAccountsView(c client.API, win fyne.Window, background func(func())) *accountsView {
-	v := &accountsView{core: c, win: win, background: background, list: container.NewVBox(), status: widget.NewLabel("")}
+	v := &accountsView{core: c, win: win, background: background, list: container.NewVBox(), status: widget.NewLabel(""),
+		now: time.Now, loc: time.Local}
 	login := widget.NewButton("Log in a Claude account…", v.startLoginDialog)
 	login.Importance = widget.HighImportance
 	add := widget.NewButton("Add API-key account…", v.addAPIKey)
@@ -41,21 +44,40 @@ func newAccountsView(c client.API, win fyne.Window, background func(func())) *ac
 	return v
 }
 
-// AccountDetail is an account's second line: session and limit countdowns,
-// requests and their share of all accounts' requests (0…1).
+// AccountDetail is the line under an account's name (which it does not
+// repeat): its state, the session and rate-limit countdowns, its requests
+// and their share of all accounts' requests (0…1).
 func AccountDetail(v view.Account, share float64, now time.Time) string {
-	s := fmt.Sprintf("%s · priority %d · %d requests (%.0f%%)", v.Name+": "+tray.StateText(v, now), v.Priority, v.TotalRequests, share*100)
+	s := tray.StateText(v, now)
 	if v.SessionExpiresAt != nil {
 		s += " · session " + view.Remaining(v.SessionExpiresAt.Sub(now)) + " left"
 	}
 	if account.Status(v.Status) == account.StatusRateLimited && v.RateLimitedUntil != nil {
 		s += " · resets in " + view.Remaining(v.RateLimitedUntil.Sub(now))
 	}
-	return s
+	return s + fmt.Sprintf(" · %d requests (%.0f%%)", v.TotalRequests, share*100)
+}
+
+// accountCard is an account's block: its name once with its actions on
+// that line, its state, a bar for each quota window (docs/DESIGN.md,
+// "Quota windows") across the whole width.
+func accountCard(a view.Account, actions fyne.CanvasObject, share float64, now time.Time, loc *time.Location) fyne.CanvasObject {
+	title := widget.NewLabelWithStyle(a.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	box := container.NewVBox(container.NewBorder(nil, nil, nil, actions, title), widget.NewLabel(AccountDetail(a, share, now)))
+	bars := QuotaBars(a.Limits, now, loc)
+	for _, b := range bars {
+		box.Add(newQuotaRow(b))
+	}
+	if len(bars) == 0 && account.Kind(a.Kind) == account.KindOAuth {
+		note := widget.NewLabel("Quota: shown after the account's next answer")
+		note.Importance = widget.LowImportance
+		box.Add(note)
+	}
+	return box
 }
 
 func (v *accountsView) refresh() {
-	now := time.Now()
+	now := v.now()
 	v.list.RemoveAll()
 	// The engine's own process answers from memory: no wait on the UI goroutine.
 	views, err := v.core.Accounts(context.Background())
@@ -113,9 +135,8 @@ func (v *accountsView) refresh() {
 		if account.Kind(a.Kind) == account.KindOAuth || account.Status(a.Status) == account.StatusNeedsLogin {
 			actions.Add(widget.NewButton("Log in again", func() { v.login(view.LoginRequest{Name: name, Relogin: true}) }))
 		}
-		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		v.list.Add(container.NewBorder(nil, nil, nil, container.NewCenter(actions),
-			container.NewVBox(title, widget.NewLabel(AccountDetail(a, shareOf(a.TotalRequests, all), now)))))
+		v.list.Add(accountCard(a, actions, shareOf(a.TotalRequests, all), now, v.loc))
+		v.list.Add(widget.NewSeparator())
 	}
 }
 

@@ -8,8 +8,13 @@ import (
 	"fyne.io/fyne/v2/container"
 )
 
-// Charts are drawn with Fyne's canvas rectangles: no well-kept chart library
-// targets Fyne v2.7, and stacked bars need only arithmetic (BarHeights).
+// The usage window's charts are drawn with Fyne's canvas (canvas.Line,
+// canvas.Rectangle, canvas.Text) from the geometry of axis.go and
+// timeline.go. No plotting library fits: fyne-x's charts draw one series
+// without axes through an SVG raster, gonum/plot renders a picture in its
+// own fonts and colours that the theme cannot reach and the test driver
+// cannot read, and the native Fyne chart libraries are not on the module
+// proxy. Stacked bars, gridlines and lanes need only arithmetic.
 
 // palette colours accounts in the order of the stats.
 var palette = []color.NRGBA{
@@ -20,10 +25,11 @@ var palette = []color.NRGBA{
 // AccountColor is account i's colour in every chart.
 func AccountColor(i int) color.NRGBA { return palette[i%len(palette)] }
 
-// BarHeights scales stacked values (series[account][bucket]) to fractions
-// of the tallest bucket: out[account][bucket] is the height of that
-// account's segment, 0…1.
-func BarHeights(series [][]int64) [][]float64 {
+// eventColors: rate-limit events, failovers.
+var eventColors = []color.NRGBA{{0xEF, 0x44, 0x44, 0xff}, {0xEA, 0xB3, 0x08, 0xff}}
+
+// Tallest is the largest stacked sum of series[account][bucket] over the buckets.
+func Tallest(series [][]int64) int64 {
 	var tallest int64
 	for b := range bucketCount(series) {
 		var sum int64
@@ -32,12 +38,19 @@ func BarHeights(series [][]int64) [][]float64 {
 		}
 		tallest = max(tallest, sum)
 	}
+	return tallest
+}
+
+// BarHeights scales stacked values (series[account][bucket]) to fractions
+// of top, the value at the chart's top: out[account][bucket] is the height
+// of that account's segment, 0…1.
+func BarHeights(series [][]int64, top int64) [][]float64 {
 	out := make([][]float64, len(series))
 	for a, s := range series {
 		out[a] = make([]float64, len(s))
 		for b, v := range s {
-			if tallest > 0 {
-				out[a][b] = float64(v) / float64(tallest)
+			if top > 0 {
+				out[a][b] = float64(v) / float64(top)
 			}
 		}
 	}
@@ -51,71 +64,24 @@ func bucketCount(series [][]int64) int {
 	return len(series[0])
 }
 
-// stackedBars is a chart of series[account][bucket], stacked per bucket.
-type stackedBars struct {
-	heights [][]float64
-	rects   [][]*canvas.Rectangle
+// swatch is a legend's colour square.
+func swatch(c color.Color) fyne.CanvasObject {
+	r := canvas.NewRectangle(c)
+	r.SetMinSize(fyne.NewSize(12, 12))
+	return container.NewCenter(r)
 }
-
-// eventColors: rate-limit events, failovers.
-var eventColors = []color.NRGBA{{0xEF, 0x44, 0x44, 0xff}, {0xEA, 0xB3, 0x08, 0xff}}
-
-func newStackedBars(series [][]int64) fyne.CanvasObject {
-	colors := make([]color.NRGBA, len(series))
-	for i := range colors {
-		colors[i] = AccountColor(i)
-	}
-	return newStackedBarsColored(series, colors)
-}
-
-func newStackedBarsColored(series [][]int64, colors []color.NRGBA) fyne.CanvasObject {
-	sb := &stackedBars{heights: BarHeights(series)}
-	var objs []fyne.CanvasObject
-	for a, hs := range sb.heights {
-		row := make([]*canvas.Rectangle, len(hs))
-		for b := range hs {
-			row[b] = canvas.NewRectangle(colors[a])
-			objs = append(objs, row[b])
-		}
-		sb.rects = append(sb.rects, row)
-	}
-	bg := canvas.NewRectangle(color.NRGBA{0x80, 0x80, 0x80, 0x20})
-	return container.NewStack(bg, container.New(sb, objs...))
-}
-
-// Layout places every segment; it is the chart's drawing.
-func (sb *stackedBars) Layout(_ []fyne.CanvasObject, size fyne.Size) {
-	n := 0
-	if len(sb.heights) > 0 {
-		n = len(sb.heights[0])
-	}
-	if n == 0 {
-		return
-	}
-	slot := size.Width / float32(n)
-	gap := min(slot*0.2, 4)
-	for b := range n {
-		y := size.Height
-		for a := range sb.heights {
-			h := float32(sb.heights[a][b]) * size.Height
-			r := sb.rects[a][b]
-			r.Move(fyne.NewPos(float32(b)*slot+gap/2, y-h))
-			r.Resize(fyne.NewSize(slot-gap, h))
-			y -= h
-		}
-	}
-}
-
-// MinSize keeps charts readable.
-func (sb *stackedBars) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(300, 120) }
 
 // shareBar is one horizontal bar of an account's share (0…1).
 func shareBar(share float64, c color.NRGBA) fyne.CanvasObject {
 	r := canvas.NewRectangle(c)
-	return container.New(&fraction{share}, r)
+	return container.New(&fraction{f: share, min: fyne.NewSize(160, 18)}, r)
 }
 
-type fraction struct{ f float64 }
+// fraction lays its objects out over the leading f of its width.
+type fraction struct {
+	f   float64
+	min fyne.Size
+}
 
 func (l *fraction) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
@@ -124,4 +90,4 @@ func (l *fraction) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func (l *fraction) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(160, 18) }
+func (l *fraction) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }

@@ -34,11 +34,11 @@ type window struct {
 }
 
 var windows = map[string]window{
-	"accounts": {"Claudeflare accounts", fyne.NewSize(720, 420), func(p *Process, w fyne.Window) fyne.CanvasObject {
+	"accounts": {"Claudeflare accounts", fyne.NewSize(860, 640), func(p *Process, w fyne.Window) fyne.CanvasObject {
 		p.accounts = newAccountsView(p.src, w, p.background)
 		return p.accounts.root
 	}},
-	"usage": {"Claudeflare usage", fyne.NewSize(760, 620), func(p *Process, _ fyne.Window) fyne.CanvasObject {
+	"usage": {"Claudeflare usage", fyne.NewSize(800, 720), func(p *Process, _ fyne.Window) fyne.CanvasObject {
 		return newUsageView(p.src, p.background).root
 	}},
 	"settings": {"Claudeflare settings", fyne.NewSize(560, 520), func(p *Process, _ fyne.Window) fyne.CanvasObject {

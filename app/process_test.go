@@ -98,7 +98,7 @@ func TestProcessOpensRaisesAndEndsWithTheLastWindow(t *testing.T) {
 		t.Fatalf("windows %v", titles)
 	}
 	acc := strings.Join(labels(titles["Claudeflare accounts"].Content()), "\n")
-	if !strings.Contains(acc, "work: available") {
+	if !strings.Contains(acc, "work\npriority\navailable · 0 requests") {
 		t.Errorf("the accounts window does not show the engine's account:\n%s", acc)
 	}
 	if use := strings.Join(labels(titles["Claudeflare usage"].Content()), "\n"); !strings.Contains(use, "0 requests") {

@@ -3,11 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/claudeflare/claudeflare/core/view"
@@ -22,16 +25,14 @@ type StatsSource interface {
 // Windows offered by the usage window.
 var usageWindows = []string{"1h", "24h", "7d", "30d"}
 
-// UsageSummary is the figures line of the usage window.
+// UsageSummary is the figures lines of the usage window.
 func UsageSummary(s view.Stats) []string {
 	t := s.Total
-	avg := time.Duration(s.Sessions.AvgLengthSeconds * float64(time.Second)).Round(time.Minute)
 	return []string{
 		fmt.Sprintf("%d requests, %d errors, %d input / %d output tokens (%d cache read), about $%.2f (estimate)",
 			t.Requests, t.Errors, t.InputTokens, t.OutputTokens, t.CacheReadTokens, t.CostUSDEstimate),
 		fmt.Sprintf("Failovers: %d (%.1f%% of requests) · rate-limit events: %d", s.Failovers.Count, s.Failovers.Rate*100, s.RateLimitEvents),
-		fmt.Sprintf("Sessions: %d started, average %s and %.1f requests, %d ended early by a rate limit",
-			s.Sessions.Count, avg, s.Sessions.AvgRequests, s.Sessions.EndedByRateLimit),
+		SessionSummary(s.Sessions),
 		fmt.Sprintf("Latency: first byte p50 %.0f ms, p99 %.0f ms · total p50 %.0f ms, p99 %.0f ms",
 			s.Latency.TTFBMs.P50, s.Latency.TTFBMs.P99, s.Latency.DurationMs.P50, s.Latency.DurationMs.P99),
 	}
@@ -43,10 +44,11 @@ type usageView struct {
 	body       *fyne.Container
 	root       fyne.CanvasObject
 	window     string
+	loc        *time.Location // of the time axes
 }
 
 func newUsageView(src StatsSource, background func(func())) *usageView {
-	v := &usageView{src: src, background: background, body: container.NewVBox(), window: "24h"}
+	v := &usageView{src: src, background: background, body: container.NewVBox(), window: "24h", loc: time.Local}
 	pick := widget.NewRadioGroup(usageWindows, func(w string) {
 		if w != "" && w != v.window {
 			v.window = w
@@ -83,8 +85,8 @@ func (v *usageView) draw(s view.Stats) {
 		v.body.Add(widget.NewLabel(line))
 	}
 	var requests, tokens [][]int64
+	var order []string
 	legend := container.NewHBox()
-	shares := widget.NewForm()
 	for i, a := range s.Series.Accounts {
 		requests = append(requests, a.Requests)
 		sum := make([]int64, len(a.InputTokens))
@@ -92,33 +94,68 @@ func (v *usageView) draw(s view.Stats) {
 			sum[b] = a.InputTokens[b] + a.OutputTokens[b]
 		}
 		tokens = append(tokens, sum)
-		sw := canvas.NewRectangle(AccountColor(i))
-		sw.SetMinSize(fyne.NewSize(12, 12))
-		legend.Add(container.NewHBox(container.NewCenter(sw), widget.NewLabel(a.Account)))
+		order = append(order, a.Account)
+		legend.Add(container.NewHBox(swatch(AccountColor(i)), widget.NewLabel(a.Account)))
 	}
-	for i, a := range s.Accounts {
-		shares.Append(a.Account, container.NewBorder(nil, nil, nil,
-			widget.NewLabel(fmt.Sprintf("%.0f%% · %d limits", a.Share*100, a.RateLimitEvents)), shareBar(a.Share, AccountColor(i))))
+	colors := make([]color.NRGBA, len(requests))
+	for i := range colors {
+		colors[i] = AccountColor(i)
 	}
-	bucket := s.Series.Bucket
+	since, until, loc := s.Since, s.Until, v.loc
+	bucket := time.Duration(s.Series.BucketSeconds) * time.Second
+	per := s.Series.Bucket
 	v.body.Add(legend)
-	v.body.Add(widget.NewLabelWithStyle("Requests per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	v.body.Add(newStackedBars(requests))
-	v.body.Add(widget.NewLabelWithStyle("Tokens (input + output) per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	v.body.Add(newStackedBars(tokens))
+	v.body.Add(heading("Requests per " + per))
+	v.body.Add(newTimeChart(requests, colors, s.Series.Starts, bucket, since, until, loc))
+	v.body.Add(heading("Tokens (input + output) per " + per))
+	v.body.Add(newTimeChart(tokens, colors, s.Series.Starts, bucket, since, until, loc))
+
+	v.body.Add(heading("Sessions: which account was active when, and why each session ended"))
+	lanes := TimelineLanes(s.Timeline, order, since, until)
+	if len(lanes) == 0 {
+		v.body.Add(widget.NewLabel("No session in this window."))
+	} else {
+		v.body.Add(newTimelineChart(lanes, since, until, loc))
+		v.body.Add(timelineLegend(lanes))
+	}
+
 	rl, fo := s.Series.RateLimits, s.Series.Failovers
 	if len(rl) != len(s.Series.Starts) || len(fo) != len(s.Series.Starts) { // not counted: draw none
 		rl, fo = make([]int64, len(s.Series.Starts)), make([]int64, len(s.Series.Starts))
 	}
 	eventLegend := container.NewHBox()
 	for i, name := range []string{"rate-limit events", "failovers"} {
-		sw := canvas.NewRectangle(eventColors[i])
-		sw.SetMinSize(fyne.NewSize(12, 12))
-		eventLegend.Add(container.NewHBox(container.NewCenter(sw), widget.NewLabel(name)))
+		eventLegend.Add(container.NewHBox(swatch(eventColors[i]), widget.NewLabel(name)))
 	}
-	v.body.Add(widget.NewLabelWithStyle("Rate-limit events and failovers per "+bucket, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	v.body.Add(heading("Rate-limit events and failovers per " + per))
 	v.body.Add(eventLegend)
-	v.body.Add(newStackedBarsColored([][]int64{rl, fo}, eventColors))
-	v.body.Add(widget.NewLabelWithStyle("Share of requests and rate-limit events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	v.body.Add(newTimeChart([][]int64{rl, fo}, eventColors, s.Series.Starts, bucket, since, until, loc))
+
+	shares := widget.NewForm()
+	for i, a := range s.Accounts {
+		shares.Append(a.Account, container.NewBorder(nil, nil, nil,
+			widget.NewLabel(fmt.Sprintf("%.0f%% · %d limits", a.Share*100, a.RateLimitEvents)), shareBar(a.Share, AccountColor(i))))
+	}
+	v.body.Add(heading("Share of requests and rate-limit events"))
 	v.body.Add(shares)
+}
+
+func heading(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// timelineLegend says what the marks mean, with how many of each the
+// window holds, and what an outlined bar is.
+func timelineLegend(lanes []Lane) fyne.CanvasObject {
+	legend := container.NewGridWithColumns(3)
+	for _, r := range SwitchReasons(lanes) {
+		legend.Add(container.NewHBox(swatch(ReasonColor(r.Reason)), widget.NewLabel(fmt.Sprintf("%s (%d)", ReasonText(r.Reason), r.Count))))
+	}
+	if slices.ContainsFunc(lanes, func(l Lane) bool { return slices.ContainsFunc(l.Bars, func(b SessionBar) bool { return b.Open }) }) {
+		open := canvas.NewRectangle(color.Transparent)
+		open.StrokeColor, open.StrokeWidth = theme.Color(theme.ColorNameForeground), 1
+		open.SetMinSize(fyne.NewSize(12, 12))
+		legend.Add(container.NewHBox(container.NewCenter(open), widget.NewLabel("outlined: still open")))
+	}
+	return legend
 }

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -9,6 +10,10 @@ import (
 
 	"github.com/claudeflare/claudeflare/core/account"
 )
+
+// The quota windows as users read them (docs/DESIGN.md, "Quota windows"):
+// one order, one short name and one reset phrase for every place that
+// shows them (the command line, the tray menu, the accounts window).
 
 // QuotaLine is an account's quota windows on one line, the five-hour and
 // weekly ones first, e.g. "5h 83% (resets 14:20) · 7d 41% (resets Fri 09:00)";
@@ -19,26 +24,34 @@ func QuotaLine(cur map[string]Limit, now time.Time, loc *time.Location) string {
 	if len(cur) == 0 {
 		return "-"
 	}
-	names := make([]string, 0, len(cur))
-	for name := range cur {
-		names = append(names, name)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		if ra, rb := windowRank(a), windowRank(b); ra != rb {
-			return ra - rb
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, 0, len(names))
-	for _, name := range names {
-		w := cur[name]
-		part := fmt.Sprintf("%s %d%%", WindowLabel(name), int(math.Round(w.Utilization*100)))
+	parts := make([]string, 0, len(cur))
+	for _, w := range LimitsInOrder(cur) {
+		part := fmt.Sprintf("%s %d%%", WindowLabel(w.Name), int(math.Round(w.Utilization*100)))
 		if w.ResetsAt != nil && w.ResetsAt.After(now) {
 			part += " (resets " + resetText(*w.ResetsAt, now, loc) + ")"
 		}
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// NamedLimit is a quota window with its name (a key of Account.Limits).
+type NamedLimit struct {
+	Name string
+	Limit
+}
+
+// LimitsInOrder lists limits five-hour first, then weekly, then the others
+// (model windows such as 7d_oi) by name: the order people compare them in.
+func LimitsInOrder(limits map[string]Limit) []NamedLimit {
+	out := make([]NamedLimit, 0, len(limits))
+	for name, l := range limits {
+		out = append(out, NamedLimit{name, l})
+	}
+	slices.SortFunc(out, func(a, b NamedLimit) int {
+		return cmp.Or(cmp.Compare(windowRank(a.Name), windowRank(b.Name)), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 func windowRank(name string) int {
@@ -70,4 +83,22 @@ func resetText(t, now time.Time, loc *time.Location) string {
 		return t.Format("15:04")
 	}
 	return t.Format("Mon 15:04")
+}
+
+// Resets says when a window resets as the accounts window's bars say it: a
+// countdown within a day ("in 2h05m", by Remaining) and a day and time in
+// loc beyond ("Fri 09:00"; "Jan 2 09:00" a week or more away); "" when it
+// has passed or is unknown. One line of many windows (QuotaLine) reads
+// clock times instead, which are shorter.
+func Resets(at *time.Time, now time.Time, loc *time.Location) string {
+	if at == nil || !at.After(now) {
+		return ""
+	}
+	switch d := at.Sub(now); {
+	case d < 24*time.Hour:
+		return "in " + Remaining(d)
+	case d < 6*24*time.Hour:
+		return at.In(loc).Format("Mon 15:04")
+	}
+	return at.In(loc).Format("Jan 2 15:04")
 }

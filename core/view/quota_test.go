@@ -1,6 +1,7 @@
 package view
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -32,6 +33,49 @@ func TestQuotaLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := QuotaLine(Limits(tt.q, now), now, loc); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestLimitsInOrder(t *testing.T) {
+	t.Parallel()
+	got := LimitsInOrder(map[string]Limit{"7d_sonnet": {}, "seven_day": {}, "7d_oi": {}, "five_hour": {Utilization: 0.5}})
+	var names, labels []string
+	for _, l := range got {
+		names, labels = append(names, l.Name), append(labels, WindowLabel(l.Name))
+	}
+	if !slices.Equal(names, []string{"five_hour", "seven_day", "7d_oi", "7d_sonnet"}) || got[0].Utilization != 0.5 {
+		t.Errorf("order %v (%v)", names, got)
+	}
+	if !slices.Equal(labels, []string{"5h", "7d", "7d_oi", "7d_sonnet"}) {
+		t.Errorf("labels %v", labels)
+	}
+	if len(LimitsInOrder(nil)) != 0 {
+		t.Error("no limits")
+	}
+}
+
+func TestResets(t *testing.T) {
+	t.Parallel()
+	loc := time.FixedZone("UTC+2", 2*3600)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // a Wednesday, 14:00 in loc
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	for _, tt := range []struct {
+		name string
+		at   *time.Time
+		want string
+	}{
+		{"unknown", nil, ""},
+		{"passed", at(-time.Minute), ""},
+		{"now", at(0), ""},
+		{"seconds", at(40 * time.Second), "in 40s"},
+		{"hours", at(2*time.Hour + 5*time.Minute + 30*time.Second), "in 2h05m"},
+		{"just under a day", at(23*time.Hour + 59*time.Minute), "in 23h59m"},
+		{"days", at(2*24*time.Hour - 5*time.Hour), "Fri 09:00"},
+		{"a week", at(7 * 24 * time.Hour), "Dec 2 14:00"},
+	} {
+		if got := Resets(tt.at, now, loc); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
