@@ -79,7 +79,7 @@ func TestCountdown(t *testing.T) {
 
 // TestAccountLineShowsQuota: each account's line shows how much of each
 // quota window it has used and when that resets; the active one its
-// session time left too (SPEC's example line).
+// session time left too (the README's example line).
 func TestAccountLineShowsQuota(t *testing.T) {
 	t.Parallel()
 	local := func(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, time.Local) }

@@ -75,7 +75,7 @@ func windowLabel(w string) string {
 }
 
 // NoneCanServe returns the notice for "no account can serve", if due,
-// saying when the first account comes back (SPEC §10): back is the
+// saying when the first account comes back (docs/DESIGN.md, "The tray and its windows"): back is the
 // earliest end of a rate limit or cooldown (FirstBack), zero when none will
 // come back by itself (all paused or needing a login).
 func (n *Notifier) NoneCanServe(back, now time.Time) (Notice, bool) {
