@@ -4,12 +4,7 @@ package autostart
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-
-	"github.com/claudeflare/claudeflare/platform/atomicfile"
 )
 
 // A LaunchAgent in ~/Library/LaunchAgents is loaded by launchd when the user
@@ -24,45 +19,12 @@ func entryPath(lookup Lookup) (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", ID+".plist"), nil
 }
 
-func enable(lookup Lookup, command []string) (Entry, error) {
-	path, err := entryPath(lookup)
-	if err != nil {
-		return Entry{}, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return Entry{}, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
-	}
-	// launchd ignores an agent that others can write to: 0644.
-	if err := atomicfile.WriteFile(path, []byte(launchAgent(command)), 0o644); err != nil {
-		return Entry{}, fmt.Errorf("writing the LaunchAgent: %w", err)
-	}
-	return Entry{Location: path, Command: command}, nil
-}
+// entry is the LaunchAgent; launchd makes no folder for it, so 0755 as
+// ~/Library's own.
+var entry = entryFile{noun: "the LaunchAgent", path: entryPath, dirMode: 0o755,
+	render: func(command []string) (string, error) { return launchAgent(command), nil },
+	parse:  parseLaunchAgent}
 
-func disable(lookup Lookup) (Entry, bool, error) {
-	e, exists, err := status(lookup)
-	if err != nil || !exists {
-		return e, false, err
-	}
-	if err := os.Remove(e.Location); err != nil {
-		return e, false, fmt.Errorf("removing the LaunchAgent: %w", err)
-	}
-	return e, true, nil
-}
-
-func status(lookup Lookup) (Entry, bool, error) {
-	path, err := entryPath(lookup)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	e := Entry{Location: path}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return e, false, nil
-	}
-	if err != nil {
-		return e, false, fmt.Errorf("reading the LaunchAgent: %w", err)
-	}
-	e.Command, e.Disabled = parseLaunchAgent(string(data))
-	return e, true, nil
-}
+func enable(lookup Lookup, command []string) (Entry, error) { return entry.enable(lookup, command) }
+func disable(lookup Lookup) (Entry, bool, error)            { return entry.disable(lookup) }
+func status(lookup Lookup) (Entry, bool, error)             { return entry.status(lookup) }

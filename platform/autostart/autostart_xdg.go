@@ -4,12 +4,7 @@ package autostart
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-
-	"github.com/claudeflare/claudeflare/platform/atomicfile"
 )
 
 // The XDG Autostart Specification: a desktop entry in
@@ -32,50 +27,11 @@ func entryPath(lookup Lookup) (string, error) {
 	return filepath.Join(home, ".config", "autostart", desktopFileName), nil
 }
 
-func enable(lookup Lookup, command []string) (Entry, error) {
-	path, err := entryPath(lookup)
-	if err != nil {
-		return Entry{}, err
-	}
-	data, err := desktopFile(command)
-	if err != nil {
-		return Entry{}, err
-	}
-	// 0700: the XDG spec's mode for a configuration folder it creates.
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return Entry{}, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
-	}
-	// 0644, as desktop entries are: it holds no secret.
-	if err := atomicfile.WriteFile(path, []byte(data), 0o644); err != nil {
-		return Entry{}, fmt.Errorf("writing the autostart entry: %w", err)
-	}
-	return Entry{Location: path, Command: command}, nil
-}
+// entry is the desktop entry; 0700 is the XDG spec's mode for a
+// configuration folder it creates.
+var entry = entryFile{noun: "the autostart entry", path: entryPath, dirMode: 0o700,
+	render: desktopFile, parse: parseDesktopFile}
 
-func disable(lookup Lookup) (Entry, bool, error) {
-	e, exists, err := status(lookup)
-	if err != nil || !exists {
-		return e, false, err
-	}
-	if err := os.Remove(e.Location); err != nil {
-		return e, false, fmt.Errorf("removing the autostart entry: %w", err)
-	}
-	return e, true, nil
-}
-
-func status(lookup Lookup) (Entry, bool, error) {
-	path, err := entryPath(lookup)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	e := Entry{Location: path}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return e, false, nil
-	}
-	if err != nil {
-		return e, false, fmt.Errorf("reading the autostart entry: %w", err)
-	}
-	e.Command, e.Disabled = parseDesktopFile(string(data))
-	return e, true, nil
-}
+func enable(lookup Lookup, command []string) (Entry, error) { return entry.enable(lookup, command) }
+func disable(lookup Lookup) (Entry, bool, error)            { return entry.disable(lookup) }
+func status(lookup Lookup) (Entry, bool, error)             { return entry.status(lookup) }
