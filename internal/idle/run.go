@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/loopback"
 )
 
 // Options is one measurement.
@@ -47,7 +47,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	defer os.RemoveAll(home)
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return Report{}, err
 	}
@@ -123,15 +123,6 @@ func stop(cmd *exec.Cmd, exited <-chan error) {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitHealthy(ctx context.Context, base string, exited <-chan error) error {

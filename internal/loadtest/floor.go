@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/claudeflare/claudeflare/internal/loopback"
 )
 
 // The floor is the least a reverse proxy can do: Go's
@@ -116,7 +118,7 @@ const FloorServeArg = "-internal-floor-serve"
 // ADDR UPSTREAM KEY`, with extraEnv added to its environment; exe must call
 // MaybeServeFloor first thing in main.
 func StartFloorSubprocess(ctx context.Context, exe, upstream, key string, extraEnv ...string) (*Subprocess, error) {
-	port, err := FreePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}

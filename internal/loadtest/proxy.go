@@ -20,6 +20,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/creds"
+	"github.com/claudeflare/claudeflare/internal/loopback"
 	"github.com/claudeflare/claudeflare/platform/apitoken"
 	"github.com/claudeflare/claudeflare/platform/filestore"
 	"github.com/claudeflare/claudeflare/platform/paths"
@@ -57,16 +58,6 @@ func settings(home, upstream string, port int) map[string]string {
 	}
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // InProcess is the real proxy (core.New and Start) running inside the load
 // tool: cheap to set up, but its memory cannot be told apart from the load
 // generator's and the fake's.
@@ -87,7 +78,7 @@ func StartInProcess(ctx context.Context, upstream string, accounts []Account) (_
 			os.RemoveAll(home)
 		}
 	}()
-	port, err := FreePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +137,7 @@ type Subprocess struct {
 // waits until it answers /health and adds accounts through its HTTP API.
 // extraEnv ("GOMAXPROCS=1", …) is added to its environment.
 func StartSubprocess(ctx context.Context, bin, upstream string, accounts []Account, extraEnv ...string) (*Subprocess, error) {
-	port, err := FreePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,10 @@ package testkit
 
 import (
 	"errors"
-	"net"
 	"testing"
 	"time"
+
+	"github.com/claudeflare/claudeflare/internal/loopback"
 )
 
 // DefaultWait bounds WaitFor: generous, since CI machines are slow, and
@@ -20,12 +21,11 @@ const pollEvery = 5 * time.Millisecond
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // Eventually calls cond until it returns nil, and fails the test with

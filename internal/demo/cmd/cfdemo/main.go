@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/claudeflare/claudeflare/internal/demo"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
+	"github.com/claudeflare/claudeflare/internal/loopback"
 )
 
 func main() {
@@ -48,7 +48,7 @@ func run() error {
 		return err
 	}
 	defer fake.Close()
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return err
 	}
@@ -93,15 +93,6 @@ func withoutClaudeflare(env []string) []string {
 		}
 	}
 	return out
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitHealthy(ctx context.Context, addr string) error {

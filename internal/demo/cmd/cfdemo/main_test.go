@@ -14,10 +14,3 @@ func TestWithoutClaudeflare(t *testing.T) {
 		t.Errorf("%v, want %v", got, want)
 	}
 }
-
-func TestFreePort(t *testing.T) {
-	t.Parallel()
-	if p, err := freePort(); err != nil || p <= 0 {
-		t.Fatalf("%d, %v", p, err)
-	}
-}
