@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,6 +20,13 @@ type Session struct{ session.Period }
 func (Session) isRecord() {}
 
 const sessionColumns = `account_id, account_name, start, expires, finish, requests, start_reason, end_reason`
+
+// scanSession reads a row of sessionColumns; its times stay in Unix
+// milliseconds (0: none), for the caller to judge before they become times.
+func scanSession(rows *sql.Rows) (s Session, start, expires, end int64, err error) {
+	err = rows.Scan(&s.AccountID, &s.AccountName, &start, &expires, &end, &s.Requests, &s.StartReason, &s.EndReason)
+	return s, start, expires, end, err
+}
 
 const sessionOpenSQL = `INSERT INTO sessions (` + sessionColumns + `) VALUES (?, ?, ?, ?, 0, ?, ?, '')
 	ON CONFLICT (account_id, start) DO UPDATE SET
@@ -53,10 +61,8 @@ func (db *DB) Sessions(ctx context.Context, since, until time.Time) ([]Session, 
 	defer rows.Close()
 	var list []Session
 	for rows.Next() {
-		var s Session
-		var start, expires, end int64
-		if err := rows.Scan(&s.AccountID, &s.AccountName, &start, &expires, &end, &s.Requests,
-			&s.StartReason, &s.EndReason); err != nil {
+		s, start, expires, end, err := scanSession(rows)
+		if err != nil {
 			return nil, fmt.Errorf("reading sessions: %w", err)
 		}
 		s.Start, s.Expires, s.End = fromMillis(start), fromMillis(expires), fromMillis(end)

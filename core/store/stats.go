@@ -224,10 +224,8 @@ func timeline(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]Session, error) 
 	defer rows.Close()
 	var list []Session
 	for rows.Next() {
-		var s Session
-		var start, expires, end int64
-		if err := rows.Scan(&s.AccountID, &s.AccountName, &start, &expires, &end, &s.Requests,
-			&s.StartReason, &s.EndReason); err != nil {
+		s, start, expires, end, err := scanSession(rows)
+		if err != nil {
 			return nil, err
 		}
 		if (end == 0 || end > now) && expires != 0 && expires <= now {
