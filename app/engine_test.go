@@ -4,21 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/claudeflare/claudeflare/core"
 	"github.com/claudeflare/claudeflare/core/account"
-	"github.com/claudeflare/claudeflare/core/client"
 	"github.com/claudeflare/claudeflare/core/creds"
 	"github.com/claudeflare/claudeflare/internal/fakeanthropic"
 	"github.com/claudeflare/claudeflare/internal/testkit"
-	"github.com/claudeflare/claudeflare/platform/filestore"
 )
 
 // TestWindowsShowTheEnginesQuotaAndSessions: through a real engine's API,
@@ -30,21 +25,7 @@ func TestWindowsShowTheEnginesQuotaAndSessions(t *testing.T) {
 	a := test.NewTempApp(t)
 	fake := fakeanthropic.New(fakeanthropic.Options{})
 	t.Cleanup(fake.Close)
-	home := t.TempDir()
-	const token = "window-test-token"
-	env := map[string]string{"CLAUDEFLARE_UPSTREAM_URL": fake.URL}
-	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
-		APIToken:  func(context.Context) (string, error) { return token, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(c.Handler())
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		_ = c.Shutdown(context.Background())
-	})
+	c, api := testEngine(t, map[string]string{"CLAUDEFLARE_UPSTREAM_URL": fake.URL})
 	now := time.Now()
 	tok := "sk-ant-oat01-window"
 	fake.AddOAuthToken(tok, now.Add(time.Hour))
@@ -54,7 +35,7 @@ func TestWindowsShowTheEnginesQuotaAndSessions(t *testing.T) {
 		creds.Secret{AccessToken: tok, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(srv.URL+"/v1/messages", "application/json",
+	resp, err := http.Post(api.Base()+"/v1/messages", "application/json",
 		strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +44,6 @@ func TestWindowsShowTheEnginesQuotaAndSessions(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("proxy answered %d", resp.StatusCode)
 	}
-	api := &client.HTTP{Base: func() string { return srv.URL }, Token: token}
 	p := NewProcess(a, api, func(f func()) { f() })
 	if err := p.Show("accounts"); err != nil {
 		t.Fatal(err)

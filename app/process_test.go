@@ -27,9 +27,20 @@ import (
 // the API, as in the app.
 func testAPI(t *testing.T) (*core.Core, *client.HTTP) {
 	t.Helper()
+	c, api := testEngine(t, nil)
+	if _, err := c.AddAPIKey(context.Background(), "work", "sk-ant-api03-k", 0); err != nil {
+		t.Fatal(err)
+	}
+	return c, api
+}
+
+// testEngine is a real engine with no account, with env as its
+// environment, served over HTTP on loopback, and a client of its API.
+func testEngine(t *testing.T, env map[string]string) (*core.Core, *client.HTTP) {
+	t.Helper()
 	home := t.TempDir()
 	const token = "window-test-token"
-	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: func(string) (string, bool) { return "", false },
+	c, err := core.New(context.Background(), core.Options{Home: home, Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		OpenCreds: func(string) (creds.Store, error) { return filestore.New(filepath.Join(home, "credentials.json")), nil },
 		APIToken:  func(context.Context) (string, error) { return token, nil }})
 	if err != nil {
@@ -41,9 +52,6 @@ func testAPI(t *testing.T) (*core.Core, *client.HTTP) {
 		srv.Close()
 		_ = c.Shutdown(context.Background())
 	})
-	if _, err := c.AddAPIKey(context.Background(), "work", "sk-ant-api03-k", 0); err != nil {
-		t.Fatal(err)
-	}
 	return c, &client.HTTP{Base: func() string { return srv.URL }, Token: token}
 }
 
