@@ -126,12 +126,7 @@ func (t *tray) redrawOnOpen(ctx context.Context, opened <-chan struct{}) {
 	for {
 		select {
 		case <-opened:
-			t.mu.Lock()
-			l := t.loop
-			t.mu.Unlock()
-			if l != nil {
-				l.redraw()
-			}
+			t.redraw()
 		case <-ctx.Done():
 			return
 		}
@@ -179,6 +174,11 @@ func (t *tray) toggle(tg Toggle) {
 		t.Log.Error("changing "+tg.Label, "err", err)
 		t.notes.send(Notice{Kind: "toggle", Title: "Claudeflare could not change “" + tg.Label + "”", Body: err.Error()})
 	}
+	t.redraw()
+}
+
+// redraw asks the menu's loop, once it runs, to rebuild the menu now.
+func (t *tray) redraw() {
 	t.mu.Lock()
 	l := t.loop
 	t.mu.Unlock()
