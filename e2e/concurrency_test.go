@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,22 +27,9 @@ import (
 // any goroutine: it reports a failure to start as an error instead of
 // ending the test.
 func (sb *sandbox) run(ctx context.Context, stdin string, args ...string) (cliResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, cliTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = sb.env()
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := cliResult{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		res.Code = exit.ExitCode()
-	default:
-		return res, fmt.Errorf("claudeflare %s: %w\n%s", strings.Join(args, " "), err, res)
+	res, err := execCLI(ctx, sb.env(), stdin, args...)
+	if err != nil {
+		return res, err
 	}
 	if res.Code != 0 {
 		return res, fmt.Errorf("claudeflare %s: %s", strings.Join(args, " "), res)

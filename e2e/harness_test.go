@@ -94,10 +94,21 @@ func (r cliResult) String() string {
 // CLI runs `claudeflare args…` against the sandbox with stdin as standard input.
 func (sb *sandbox) CLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	res, err := execCLI(t.Context(), sb.env(), stdin, args...)
+	if err != nil {
+		t.Fatalf("%v (a timeout is %s)", err, cliTimeout)
+	}
+	return res
+}
+
+// execCLI runs `claudeflare args…` with env and stdin, within cliTimeout.
+// Its error is a failure to run the command to its end (a timeout, a
+// signal); an exit status is the result's Code.
+func execCLI(ctx context.Context, env []string, stdin string, args ...string) (cliResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = sb.env()
+	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -109,9 +120,9 @@ func (sb *sandbox) CLI(t *testing.T, stdin string, args ...string) cliResult {
 	case errors.As(err, &exit) && exit.Exited():
 		res.Code = exit.ExitCode()
 	default:
-		t.Fatalf("claudeflare %s: %v (a timeout is %s)\n%s", strings.Join(args, " "), err, cliTimeout, res)
+		return res, fmt.Errorf("claudeflare %s: %w\n%s", strings.Join(args, " "), err, res)
 	}
-	return res
+	return res, nil
 }
 
 // mustCLI runs a command that must succeed.

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,21 +61,9 @@ func (ls *loginSandbox) loginEnv(t *testing.T) []string {
 // login runs `claudeflare args…` (a login command) with the login environment.
 func (ls *loginSandbox) login(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = ls.loginEnv(t)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := cliResult{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		res.Code = exit.ExitCode()
-	default:
-		t.Fatalf("claudeflare %s: %v\n%s", strings.Join(args, " "), err, res)
+	res, err := execCLI(t.Context(), ls.loginEnv(t), "", args...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if res.Code != 0 {
 		t.Fatalf("claudeflare %s: %s", strings.Join(args, " "), res)
